@@ -5,4 +5,4 @@ data (dates, numbers, dataclasses) and returns plain data, so the rules can be t
 fast without Odoo (see the repository's ``tests/`` folder) and reused by the models.
 """
 
-from . import aging  # noqa: F401
+from . import aging

@@ -139,11 +139,18 @@ class OpenAmount:
 
 @dataclass
 class AgingRow:
-    """Totals of one key (usually a customer) spread over the buckets."""
+    """Totals of one key (usually a customer) spread over the buckets.
+
+    ``amounts`` are net per bucket (credits included), so they add up to the balance.
+    ``overdue_debt`` counts only amounts owed and past due: credits do not make a
+    customer less late, they are reported apart in ``credits`` (a negative number).
+    """
 
     key: object
     amounts: list = field(default_factory=list)
     oldest_days_late: int = 0
+    overdue_debt: float = 0.0
+    credits: float = 0.0
 
     @property
     def total(self):
@@ -151,6 +158,7 @@ class AgingRow:
 
     @property
     def overdue(self):
+        """Net amount in the overdue buckets (credits dated in the past included)."""
         return sum(self.amounts[1:])
 
 
@@ -159,7 +167,8 @@ def age_open_amounts(open_amounts, today, limits=DEFAULT_BUCKET_LIMITS):
 
     Returns ``{key: AgingRow}``. Credits (negative residuals, e.g. an unapplied
     payment) stay in the bucket of their own date, so a row's total is the key's
-    net open balance. ``oldest_days_late`` only considers positive amounts.
+    net open balance. ``oldest_days_late`` and ``overdue_debt`` only consider
+    positive amounts.
     """
     limits = validate_bucket_limits(limits)
     width = len(limits) + 2
@@ -170,6 +179,9 @@ def age_open_amounts(open_amounts, today, limits=DEFAULT_BUCKET_LIMITS):
             row = result[item.key] = AgingRow(item.key, [0.0] * width)
         days = days_past_due(item.date_maturity, today)
         row.amounts[bucket_index(days, limits)] += item.residual
-        if item.residual > 0 and days > row.oldest_days_late:
-            row.oldest_days_late = days
+        if item.residual < 0:
+            row.credits += item.residual
+        elif days > 0:
+            row.overdue_debt += item.residual
+            row.oldest_days_late = max(row.oldest_days_late, days)
     return result

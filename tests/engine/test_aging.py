@@ -90,6 +90,7 @@ def test_each_installment_is_aged_by_its_own_maturity():
     row = rows["ACME"]
     assert row.amounts == [600.0, 0.0, 400.0, 0.0, 0.0, 0.0]
     assert (row.total, row.overdue, row.oldest_days_late) == (1000.0, 400.0, 45)
+    assert (row.overdue_debt, row.credits) == (400.0, 0.0)
 
 
 def test_credits_reduce_the_total_but_do_not_make_a_customer_late():
@@ -104,6 +105,7 @@ def test_credits_reduce_the_total_but_do_not_make_a_customer_late():
     assert row.total == -50.0
     assert row.amounts[5] == -150.0
     assert row.oldest_days_late == 10
+    assert (row.overdue_debt, row.credits, row.overdue) == (100.0, -150.0, -50.0)
 
 
 def test_customers_are_kept_apart():

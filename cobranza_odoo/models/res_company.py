@@ -1,0 +1,72 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..engine import aging
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    cobranza_grace_days = fields.Integer(
+        string="Grace Days",
+        default=3,
+        help="Days after the due date during which a payment still counts as on time "
+        "(bank transfers take a while to arrive).",
+    )
+    cobranza_tolerance_amount = fields.Monetary(
+        string="Tolerance Amount",
+        currency_field="currency_id",
+        default=1.0,
+        help="Open amounts at or below this value (in company currency) are ignored by collections: "
+        "rounding differences are not chased.",
+    )
+    cobranza_aging_buckets = fields.Char(
+        string="Aging Buckets",
+        default=aging.format_bucket_limits(aging.DEFAULT_BUCKET_LIMITS),
+        required=True,
+        help="Upper limits in days of the overdue buckets, separated by commas. "
+        "'30,60,90,120' gives Current, 1-30, 31-60, 61-90, 91-120 and more than 120 days.",
+    )
+
+    @api.constrains("cobranza_grace_days", "cobranza_tolerance_amount")
+    def _check_cobranza_defaults(self):
+        for company in self:
+            if company.cobranza_grace_days < 0:
+                raise ValidationError(_("Grace days cannot be negative."))
+            if company.cobranza_tolerance_amount < 0:
+                raise ValidationError(_("The collections tolerance amount cannot be negative."))
+
+    @api.constrains("cobranza_aging_buckets")
+    def _check_cobranza_aging_buckets(self):
+        for company in self:
+            company._cobranza_bucket_limits()
+
+    def _cobranza_bucket_limits(self):
+        """The aging bucket limits of this company as a tuple of days (validated)."""
+        self.ensure_one()
+        try:
+            return aging.parse_bucket_limits(self.cobranza_aging_buckets)
+        except aging.BucketLimitsError as error:
+            messages = {
+                "empty": _("Give at least one aging bucket limit, e.g. 30,60,90,120."),
+                "not_a_number": _("Aging bucket limits must be whole numbers of days: '%s' is not.", error.value),
+                "not_positive": _("Aging bucket limits must be greater than zero."),
+                "not_increasing": _(
+                    "Aging bucket limits must increase from left to right: %s is not greater than the one before.",
+                    error.value,
+                ),
+            }
+            raise ValidationError(messages[error.reason]) from error
+
+    def _cobranza_aging_buckets(self):
+        """The company's aging scale as engine buckets with translated labels: [(bucket, label)]."""
+        self.ensure_one()
+        scale = aging.buckets(self._cobranza_bucket_limits())
+        return [(bucket, self._cobranza_bucket_label(bucket)) for bucket in scale]
+
+    def _cobranza_bucket_label(self, bucket):
+        if bucket.is_current:
+            return _("Current")
+        if bucket.last_day is None:
+            return _("Over %s days", bucket.first_day - 1)
+        return _("%(first)s-%(last)s days", first=bucket.first_day, last=bucket.last_day)

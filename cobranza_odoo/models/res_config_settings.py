@@ -1,0 +1,9 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    cobranza_grace_days = fields.Integer(related="company_id.cobranza_grace_days", readonly=False)
+    cobranza_tolerance_amount = fields.Monetary(related="company_id.cobranza_tolerance_amount", readonly=False)
+    cobranza_aging_buckets = fields.Char(related="company_id.cobranza_aging_buckets", readonly=False)

@@ -1,0 +1,6 @@
+from . import test_security
+from . import test_partner_profile
+from . import test_receivable_facts
+from . import test_settings
+from . import test_demo_portfolio
+from . import test_translations
