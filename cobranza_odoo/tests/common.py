@@ -50,10 +50,10 @@ class CobranzaCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    def _invoice(cls, partner, amount, days_ago, term=None, move_type="out_invoice", post=True):
+    def _invoice(cls, partner, amount, days_ago, term=None, move_type="out_invoice", post=True, company=None):
         """A customer invoice without taxes for ``amount``, dated ``days_ago`` days before today."""
         invoice_date = cls.today - timedelta(days=days_ago)
-        move = cls.env["account.move"].create(
+        move = cls.env["account.move"].with_company(company or cls.env.company).create(
             {
                 "move_type": move_type,
                 "partner_id": partner.id,
