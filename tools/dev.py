@@ -774,6 +774,7 @@ def cmd_test(options):
                 demo,
                 data,
                 rc,
+                allowed_skips=UPSTREAM_COMMUNITY_SKIPS,
             )
     finally:
         if not options.keep_db:

@@ -1,0 +1,136 @@
+"""Static checks of the addon's files: they need no Odoo and catch mistakes before an install does."""
+
+import ast
+import csv
+import re
+from pathlib import Path
+
+import polib
+import pytest
+from lxml import etree
+
+ADDON = Path(__file__).resolve().parents[2] / "cobranza_odoo"
+MANIFEST = ast.literal_eval((ADDON / "__manifest__.py").read_text())
+
+
+def python_files(folder):
+    return sorted(path for path in (ADDON / folder).rglob("*.py") if path.name != "__init__.py")
+
+
+def model_classes(path):
+    """(class name, _name, _inherit, is_abstract_or_transient) of the Odoo models declared in a file."""
+    tree = ast.parse(path.read_text())
+    found = []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases = {ast.unparse(base) for base in node.bases}
+        if not bases & {"models.Model", "models.AbstractModel", "models.TransientModel"}:
+            continue
+        attributes = {
+            target.id: statement.value
+            for statement in node.body
+            if isinstance(statement, ast.Assign)
+            for target in statement.targets
+            if isinstance(target, ast.Name)
+        }
+        name = attributes.get("_name")
+        found.append((
+            node.name,
+            ast.literal_eval(name) if name is not None else None,
+            "models.Model" not in bases,
+        ))
+    return found
+
+
+def test_manifest_declares_an_odoo_18_lgpl_application_with_its_python_libraries():
+    assert re.fullmatch(r"18\.0\.\d+\.\d+\.\d+", MANIFEST["version"])
+    assert MANIFEST["license"] == "LGPL-3"
+    assert MANIFEST["application"] is True
+    assert MANIFEST["category"].startswith("Accounting")
+    assert {"account", "sale", "mail"} <= set(MANIFEST["depends"])
+    assert {"phonenumbers", "xlsxwriter", "holidays"} <= set(MANIFEST["external_dependencies"]["python"])
+
+
+def test_every_data_and_demo_file_of_the_manifest_exists():
+    for relative in MANIFEST["data"] + MANIFEST.get("demo", []):
+        assert (ADDON / relative).is_file(), relative
+
+
+def test_the_standard_folders_exist():
+    for folder in ("models", "views", "security", "wizards", "i18n", "engine", "tests", "static/description"):
+        assert (ADDON / folder).is_dir(), folder
+    assert (ADDON / "static/description/icon.png").is_file()
+    assert (ADDON / "static/description/index.html").is_file()
+
+
+@pytest.mark.parametrize("path", python_files("models"), ids=lambda path: path.name)
+def test_one_model_per_file(path):
+    assert len(model_classes(path)) <= 1, path.name
+
+
+def test_every_new_stored_model_has_access_rights():
+    rows = list(csv.DictReader((ADDON / "security/ir.model.access.csv").open()))
+    covered = {row["model_id:id"] for row in rows}
+    for path in python_files("models"):
+        for _class, name, abstract_or_transient in model_classes(path):
+            if name and not abstract_or_transient:
+                assert "model_" + name.replace(".", "_") in covered, name
+
+
+def test_engine_never_imports_odoo_nor_reads_the_clock():
+    for path in sorted((ADDON / "engine").rglob("*.py")):
+        source = path.read_text()
+        tree = ast.parse(source)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [alias.name for alias in node.names] + [getattr(node, "module", None) or ""]
+                assert not any(name == "odoo" or name.startswith("odoo.") for name in names), path.name
+        assert not re.search(r"\b(date|datetime)\.(today|now|utcnow)\(", source), path.name
+        assert "time.time(" not in source, path.name
+
+
+@pytest.mark.parametrize("path", sorted(ADDON.rglob("*.xml")), ids=lambda path: path.name)
+def test_views_use_odoo_18_idioms(path):
+    root = etree.parse(str(path)).getroot()
+    for arch in root.iter("field"):
+        if arch.get("name") != "arch":
+            continue
+        for element in arch.iter():
+            assert element.tag != "tree", f"{path.name}: use <list>, not <tree>"
+            assert "attrs" not in element.attrib, f"{path.name}: use invisible=/readonly= expressions, not attrs"
+            assert "states" not in element.attrib or element.tag == "field", f"{path.name}: no states="
+
+
+def _python_terms():
+    """Every literal string passed to _() or _lt() in the addon's Python code."""
+    terms = set()
+    for path in ADDON.rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("_", "_lt")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                terms.add(node.args[0].value)
+    return terms
+
+
+def test_every_python_message_is_translated_in_es_po():
+    catalog = polib.pofile(str(ADDON / "i18n/es.po"))
+    translated = {entry.msgid for entry in catalog if entry.msgstr.strip() and "fuzzy" not in entry.flags}
+    missing = sorted(_python_terms() - translated)
+    assert not missing, "missing from es.po (run ./dev i18n): " + "; ".join(missing)
+
+
+def test_spanish_translations_keep_the_placeholders_of_their_source():
+    catalog = polib.pofile(str(ADDON / "i18n/es.po"))
+    placeholder = re.compile(r"%\([a-z_]+\)s|%s|%d|\{[a-z_]*\}")
+    for entry in catalog:
+        if entry.msgstr:
+            assert sorted(placeholder.findall(entry.msgid)) == sorted(placeholder.findall(entry.msgstr)), entry.msgid
