@@ -649,9 +649,10 @@ def cmd_test(options):
     if shutil.which("ruff") or _module_available("ruff"):
         say("== ruff (lint) ==")
         rc = subprocess.run([sys.executable, "-m", "ruff", "check", str(REPO)], cwd=REPO).returncode
-        summary.add("ruff check", rc == 0, "" if rc == 0 else f"exit {rc}")
+        rc_format = subprocess.run([sys.executable, "-m", "ruff", "format", "--check", str(REPO)], cwd=REPO).returncode
+        summary.add("ruff check + format --check", rc == 0 and rc_format == 0, f"exit {rc}/{rc_format}")
     else:
-        summary.add("ruff check", False, "ruff is not installed: run ./dev setup")
+        summary.add("ruff check + format --check", False, "ruff is not installed: run ./dev setup")
 
     say("== engine and static tests (pytest, no Odoo) ==")
     rc = subprocess.run([sys.executable, "-m", "pytest", "tests"], cwd=REPO).returncode

@@ -53,24 +53,28 @@ class CobranzaCommon(AccountTestInvoicingCommon):
     def _invoice(cls, partner, amount, days_ago, term=None, move_type="out_invoice", post=True, company=None):
         """A customer invoice without taxes for ``amount``, dated ``days_ago`` days before today."""
         invoice_date = cls.today - timedelta(days=days_ago)
-        move = cls.env["account.move"].with_company(company or cls.env.company).create(
-            {
-                "move_type": move_type,
-                "partner_id": partner.id,
-                "invoice_date": invoice_date,
-                "date": invoice_date,
-                "invoice_payment_term_id": term.id if term else False,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Cemento gris 50 kg",
-                            "quantity": 1,
-                            "price_unit": amount,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ],
-            }
+        move = (
+            cls.env["account.move"]
+            .with_company(company or cls.env.company)
+            .create(
+                {
+                    "move_type": move_type,
+                    "partner_id": partner.id,
+                    "invoice_date": invoice_date,
+                    "date": invoice_date,
+                    "invoice_payment_term_id": term.id if term else False,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Cemento gris 50 kg",
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
         )
         if post:
             move.action_post()

@@ -15,11 +15,13 @@ class TestCollectionsSettings(CobranzaCommon):
         self.assertEqual(labels, ["Current", "1-30 days", "31-60 days", "61-90 days", "91-120 days", "Over 120 days"])
 
     def test_settings_form_saves_the_company_defaults(self):
-        self.env["res.config.settings"].create({
-            "cobranza_grace_days": 5,
-            "cobranza_tolerance_amount": 2.5,
-            "cobranza_aging_buckets": "15, 30,60",
-        }).execute()
+        self.env["res.config.settings"].create(
+            {
+                "cobranza_grace_days": 5,
+                "cobranza_tolerance_amount": 2.5,
+                "cobranza_aging_buckets": "15, 30,60",
+            }
+        ).execute()
         company = self.env.company
         self.assertEqual(
             (company.cobranza_grace_days, company.cobranza_tolerance_amount, company.cobranza_aging_buckets),

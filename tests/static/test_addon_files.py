@@ -35,11 +35,13 @@ def model_classes(path):
             if isinstance(target, ast.Name)
         }
         name = attributes.get("_name")
-        found.append((
-            node.name,
-            ast.literal_eval(name) if name is not None else None,
-            "models.Model" not in bases,
-        ))
+        found.append(
+            (
+                node.name,
+                ast.literal_eval(name) if name is not None else None,
+                "models.Model" not in bases,
+            )
+        )
     return found
 
 

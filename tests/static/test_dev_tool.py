@@ -61,13 +61,15 @@ def test_errors_or_failures_fail(dev):
 
 
 def test_only_log_lines_naming_the_addon_count_and_test_failures_are_counted_elsewhere(dev):
-    data = {"log": [
-        {"level": "WARNING", "logger": "odoo.addons.cobranza_odoo.models.x", "message": "bad field"},
-        {"level": "WARNING", "logger": "odoo.addons.sale.models.y", "message": "unrelated"},
-        {"level": "ERROR", "logger": "odoo.tests.result", "message": "1 failed in database cobranza_odoo_test"},
-        {"level": "ERROR", "logger": "odoo.addons.cobranza_odoo.tests.test_a", "message": "FAIL: TestA.test_b"},
-        {"level": "WARNING", "logger": "odoo.modules.loading", "message": "cobranza_odoo: missing access rule"},
-    ]}
+    data = {
+        "log": [
+            {"level": "WARNING", "logger": "odoo.addons.cobranza_odoo.models.x", "message": "bad field"},
+            {"level": "WARNING", "logger": "odoo.addons.sale.models.y", "message": "unrelated"},
+            {"level": "ERROR", "logger": "odoo.tests.result", "message": "1 failed in database cobranza_odoo_test"},
+            {"level": "ERROR", "logger": "odoo.addons.cobranza_odoo.tests.test_a", "message": "FAIL: TestA.test_b"},
+            {"level": "WARNING", "logger": "odoo.modules.loading", "message": "cobranza_odoo: missing access rule"},
+        ]
+    }
     warnings = dev._addon_warnings(data)
     assert len(warnings) == 2
     assert "bad field" in warnings[0] and "missing access rule" in warnings[1]
