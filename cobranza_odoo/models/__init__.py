@@ -2,7 +2,12 @@ from . import res_company
 from . import res_config_settings
 from . import cobranza_receivable_facts
 from . import cobranza_partner_profile
+from . import cobranza_credit_increase
+from . import cobranza_credit_override
+from . import cobranza_credit_gate
 from . import res_partner
 from . import account_move
 from . import account_move_line
+from . import sale_order
+from . import payment_transaction
 from . import cobranza_demo_portfolio

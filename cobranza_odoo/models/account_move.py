@@ -4,7 +4,12 @@ from ..engine import aging
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "cobranza.credit.gate"]
+
+    cobranza_credit_override_ids = fields.One2many(
+        "cobranza.credit.override", "move_id", string="Credit Approvals", readonly=True
+    )
 
     cobranza_days_overdue = fields.Integer(
         string="Days Overdue",
@@ -22,3 +27,32 @@ class AccountMove(models.Model):
                 if line.account_type == "asset_receivable" and not line.reconciled and line.amount_residual > 0
             ]
             move.cobranza_days_overdue = max([0, *days])
+
+    # ------------------------------------------------------------------ credit check on posting
+
+    def _cobranza_credit_partner(self):
+        return self.commercial_partner_id
+
+    def _cobranza_credit_amount(self):
+        self.ensure_one()
+        return abs(self.amount_total_signed)
+
+    def _cobranza_credit_needs_check(self):
+        """Customer invoices not coming from a confirmed order, when the company checks invoices.
+
+        An invoice made from a confirmed order was already checked when the order was confirmed.
+        """
+        return (
+            self.move_type == "out_invoice"
+            and self.state == "draft"
+            and self.company_id.root_id.cobranza_credit_check_invoices
+            and not self.line_ids.sale_line_ids.order_id.filtered(lambda order: order.state == "sale")
+        )
+
+    def action_post(self):
+        dialog, approvals = self._cobranza_credit_gate()
+        if dialog:
+            return dialog
+        result = super().action_post()
+        approvals._mark_used()
+        return result

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from psycopg2 import IntegrityError
 
 
@@ -43,6 +43,12 @@ class CobranzaPartnerProfile(models.Model):
     )
     note = fields.Html(string="Collections Notes")
 
+    # Manual credit hold: only Collections Managers set or lift it (see write()).
+    credit_hold = fields.Boolean(string="Credit Hold", tracking=True)
+    credit_hold_reason = fields.Char(string="Hold Reason", tracking=True)
+    credit_hold_date = fields.Date(string="On Hold Since", readonly=True)
+    credit_hold_user_id = fields.Many2one("res.users", string="Put on Hold By", readonly=True)
+
     # Figures read live from the ledger (see cobranza.receivable.facts); not stored.
     open_amount = fields.Monetary(compute="_compute_receivable_figures", string="Open Amount")
     overdue_amount = fields.Monetary(compute="_compute_receivable_figures", string="Overdue Amount")
@@ -67,6 +73,29 @@ class CobranzaPartnerProfile(models.Model):
                         contact=profile.partner_id.display_name,
                     )
                 )
+
+    @api.constrains("credit_hold", "credit_hold_reason")
+    def _check_credit_hold_reason(self):
+        for profile in self:
+            if profile.credit_hold and not (profile.credit_hold_reason or "").strip():
+                raise ValidationError(_("Say why %s is put on credit hold.", profile.partner_id.display_name))
+
+    MANAGER_FIELDS = ("credit_hold", "credit_hold_reason")
+
+    def write(self, vals):
+        if set(vals) & set(self.MANAGER_FIELDS) and not self.env.su:
+            if not self.env.user.has_group("cobranza_odoo.group_cobranza_manager"):
+                raise AccessError(_("Only Collections Managers can put customers on credit hold or lift it."))
+        if "credit_hold" in vals:
+            if vals["credit_hold"]:
+                vals = {
+                    **vals,
+                    "credit_hold_date": fields.Date.context_today(self),
+                    "credit_hold_user_id": self.env.uid,
+                }
+            else:
+                vals = {**vals, "credit_hold_reason": False, "credit_hold_date": False, "credit_hold_user_id": False}
+        return super().write(vals)
 
     @api.depends("partner_id", "company_id")
     def _compute_receivable_figures(self):

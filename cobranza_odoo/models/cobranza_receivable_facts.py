@@ -1,11 +1,32 @@
-from collections import namedtuple
+from collections import defaultdict, namedtuple
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine import aging
 
 OpenReceivable = namedtuple("OpenReceivable", "line_id move_id partner_id date_maturity residual")
+
+
+class ExposureFacts(
+    namedtuple(
+        "ExposureFacts",
+        "receivable_balance draft_invoices uninvoiced_orders overdue_amount oldest_days_overdue",
+        defaults=(0.0, 0.0, 0.0, 0.0, 0),
+    )
+):
+    """What a customer owes or will owe a company, in company currency (see DESIGN §5 "Credit decision").
+
+    receivable_balance: net open receivable (unapplied payments and credit notes are negative);
+    draft_invoices: draft customer invoices that do not come from sale orders;
+    uninvoiced_orders: confirmed orders' total minus what posted invoices already cover
+    (drafts created from an order are counted here, through their order, and only there);
+    overdue_amount / oldest_days_overdue: open amounts past due above the tolerance.
+    """
+
+    @property
+    def exposure(self):
+        return self.receivable_balance + self.draft_invoices + self.uninvoiced_orders
 
 
 class CobranzaReceivableFacts(models.AbstractModel):
@@ -87,3 +108,157 @@ class CobranzaReceivableFacts(models.AbstractModel):
             for row in self._open_receivables(partner_ids, company)
         ]
         return aging.age_open_amounts(amounts, today, limits)
+
+    @api.model
+    def _exposure_by_partner(self, partner_ids, company, today=None, exclude_move_ids=()):
+        """{commercial partner id: ExposureFacts} in three queries, whatever the history.
+
+        Documents are grouped by the commercial partner of their invoice address. Branches of
+        the company count with it. ``exclude_move_ids``: drafts being checked themselves.
+        """
+        if not partner_ids:
+            return {}
+        today = today or fields.Date.context_today(self)
+        scope = self._scope_company(company)
+        tolerance = scope.cobranza_tolerance_amount
+        partner_ids = list(partner_ids)
+        receivable = self._receivable_totals(partner_ids, company, today, tolerance)
+        drafts = self._draft_invoice_totals(partner_ids, company, list(exclude_move_ids))
+        orders = self._uninvoiced_order_totals(partner_ids, company, today)
+        result = {}
+        for partner_id in partner_ids:
+            balance, overdue, oldest_maturity = receivable.get(partner_id, (0.0, 0.0, None))
+            result[partner_id] = ExposureFacts(
+                receivable_balance=balance,
+                draft_invoices=drafts.get(partner_id, 0.0),
+                uninvoiced_orders=orders.get(partner_id, 0.0),
+                overdue_amount=overdue,
+                oldest_days_overdue=max(0, (today - oldest_maturity).days) if oldest_maturity else 0,
+            )
+        return result
+
+    @api.model
+    def _receivable_totals(self, partner_ids, company, today, tolerance):
+        """{partner: (net balance, overdue debt, oldest overdue maturity)} from open receivable lines."""
+        self.env["account.move.line"].flush_model(
+            [
+                "account_id",
+                "amount_residual",
+                "company_id",
+                "parent_state",
+                "partner_id",
+                "reconciled",
+                "date_maturity",
+                "date",
+            ]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT partner.commercial_partner_id,
+                   SUM(aml.amount_residual),
+                   COALESCE(SUM(aml.amount_residual) FILTER (
+                       WHERE aml.amount_residual > %(tolerance)s
+                         AND COALESCE(aml.date_maturity, aml.date) < %(today)s), 0),
+                   MIN(COALESCE(aml.date_maturity, aml.date)) FILTER (
+                       WHERE aml.amount_residual > %(tolerance)s
+                         AND COALESCE(aml.date_maturity, aml.date) < %(today)s)
+              FROM account_move_line aml
+              JOIN account_account account ON account.id = aml.account_id
+              JOIN res_partner partner ON partner.id = aml.partner_id
+             WHERE account.account_type = 'asset_receivable'
+               AND aml.parent_state = 'posted'
+               AND NOT aml.reconciled
+               AND partner.commercial_partner_id = ANY(%(partners)s)
+               AND %(company)s
+             GROUP BY partner.commercial_partner_id
+            """,
+                partners=partner_ids,
+                tolerance=tolerance,
+                today=today,
+                company=self._company_family_sql(company),
+            )
+        )
+        return {partner_id: (balance, overdue, oldest) for partner_id, balance, overdue, oldest in rows}
+
+    @api.model
+    def _draft_invoice_totals(self, partner_ids, company, exclude_move_ids):
+        """{partner: total of draft customer invoices not created from sale orders} (company currency)."""
+        self.env["account.move"].flush_model(
+            ["state", "move_type", "commercial_partner_id", "company_id", "amount_total_signed"]
+        )
+        self.env["account.move.line"].flush_model(["move_id", "sale_line_ids"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT move.commercial_partner_id, SUM(move.amount_total_signed)
+              FROM account_move move
+             WHERE move.state = 'draft'
+               AND move.move_type = 'out_invoice'
+               AND move.commercial_partner_id = ANY(%(partners)s)
+               AND NOT (move.id = ANY(%(excluded)s))
+               AND %(company)s
+               AND NOT EXISTS (
+                   SELECT 1
+                     FROM account_move_line line
+                     JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = line.id
+                    WHERE line.move_id = move.id)
+             GROUP BY move.commercial_partner_id
+            """,
+                partners=partner_ids,
+                excluded=exclude_move_ids,
+                company=self._company_family_sql(company, alias="move"),
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _uninvoiced_order_totals(self, partner_ids, company, today):
+        """{partner: what confirmed orders still have to invoice} in company currency at today's rate.
+
+        Per order: total − what posted invoices (net of credit notes) cover, never below zero,
+        whatever the invoicing policy (ordered, not delivered, quantities).
+        """
+        self.env["sale.order"].flush_model(["state", "partner_invoice_id", "company_id", "amount_total", "currency_id"])
+        self.env["account.move.line"].flush_model(["move_id", "price_total", "parent_state"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+            WITH confirmed AS (
+                SELECT so.id, partner.commercial_partner_id AS partner_id, so.currency_id, so.amount_total
+                  FROM sale_order so
+                  JOIN res_partner partner ON partner.id = so.partner_invoice_id
+                 WHERE so.state = 'sale'
+                   AND partner.commercial_partner_id = ANY(%(partners)s)
+                   AND %(company)s
+            ), invoiced AS (
+                SELECT sol.order_id,
+                       SUM(CASE WHEN move.move_type = 'out_refund' THEN -line.price_total
+                                ELSE line.price_total END) AS amount
+                  FROM sale_order_line sol
+                  JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
+                  JOIN account_move_line line ON line.id = rel.invoice_line_id
+                  JOIN account_move move ON move.id = line.move_id
+                 WHERE sol.order_id IN (SELECT id FROM confirmed)
+                   AND move.state = 'posted'
+                 GROUP BY sol.order_id
+            )
+            SELECT confirmed.partner_id, confirmed.currency_id,
+                   SUM(GREATEST(confirmed.amount_total - COALESCE(invoiced.amount, 0), 0))
+              FROM confirmed
+              LEFT JOIN invoiced ON invoiced.order_id = confirmed.id
+             GROUP BY confirmed.partner_id, confirmed.currency_id
+            """,
+                partners=partner_ids,
+                company=self._company_family_sql(company, alias="so"),
+            )
+        )
+        totals = defaultdict(float)
+        company_currency = self._scope_company(company).currency_id
+        rates = {}  # one rate look-up per currency, not per customer
+        for partner_id, currency_id, amount in rows:
+            if currency_id not in rates:
+                currency = self.env["res.currency"].browse(currency_id)
+                rates[currency_id] = currency._get_conversion_rate(currency, company_currency, company, today)
+            totals[partner_id] += company_currency.round(amount * rates[currency_id])
+        return dict(totals)

@@ -28,13 +28,35 @@ class ResCompany(models.Model):
         "'30,60,90,120' gives Current, 1-30, 31-60, 61-90, 91-120 and more than 120 days.",
     )
 
-    @api.constrains("cobranza_grace_days", "cobranza_tolerance_amount")
+    cobranza_credit_action = fields.Selection(
+        [("none", "Do not check"), ("warn", "Warn"), ("block", "Block")],
+        string="Credit Limit Enforcement",
+        default="none",
+        required=True,
+        help="What happens when a salesperson confirms an order that exceeds the customer's credit limit, "
+        "or for a customer on credit hold: nothing (the status is only shown), a warning to accept, or a block "
+        "that only a Collections Manager's approval lifts.",
+    )
+    cobranza_credit_check_invoices = fields.Boolean(
+        string="Check Invoices Too",
+        help="Also check the credit when posting a customer invoice that does not come from a confirmed sale order.",
+    )
+    cobranza_credit_hold_days = fields.Integer(
+        string="Automatic Hold After",
+        default=90,
+        help="A customer with an installment overdue more than this many days is on automatic credit hold. "
+        "0 disables the automatic hold.",
+    )
+
+    @api.constrains("cobranza_grace_days", "cobranza_tolerance_amount", "cobranza_credit_hold_days")
     def _check_cobranza_defaults(self):
         for company in self:
             if company.cobranza_grace_days < 0:
                 raise ValidationError(_("Grace days cannot be negative."))
             if company.cobranza_tolerance_amount < 0:
                 raise ValidationError(_("The collections tolerance amount cannot be negative."))
+            if company.cobranza_credit_hold_days < 0:
+                raise ValidationError(_("The days before an automatic credit hold cannot be negative."))
 
     @api.constrains("cobranza_aging_buckets")
     def _check_cobranza_aging_buckets(self):

@@ -7,3 +7,6 @@ class ResConfigSettings(models.TransientModel):
     cobranza_grace_days = fields.Integer(related="company_id.cobranza_grace_days", readonly=False)
     cobranza_tolerance_amount = fields.Monetary(related="company_id.cobranza_tolerance_amount", readonly=False)
     cobranza_aging_buckets = fields.Char(related="company_id.cobranza_aging_buckets", readonly=False)
+    cobranza_credit_action = fields.Selection(related="company_id.cobranza_credit_action", readonly=False)
+    cobranza_credit_check_invoices = fields.Boolean(related="company_id.cobranza_credit_check_invoices", readonly=False)
+    cobranza_credit_hold_days = fields.Integer(related="company_id.cobranza_credit_hold_days", readonly=False)

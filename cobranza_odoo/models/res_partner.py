@@ -1,4 +1,11 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools.misc import format_amount
+
+from ..engine import credit as credit_rules
+
+# Sales users see a customer's credit status; invoicing users and auditors too.
+CREDIT_READERS = "sales_team.group_sale_salesman,account.group_account_invoice,account.group_account_readonly"
 
 
 class ResPartner(models.Model):
@@ -31,6 +38,56 @@ class ResPartner(models.Model):
     cobranza_oldest_days_overdue = fields.Integer(
         string="Oldest Days Overdue",
         compute="_compute_cobranza_receivable_figures",
+    )
+    cobranza_credit_limit = fields.Monetary(
+        string="Approved Credit Limit",
+        compute="_compute_cobranza_credit",
+        inverse="_inverse_cobranza_credit_limit",
+        currency_field="cobranza_currency_id",
+        groups=CREDIT_READERS,
+        help="The customer's credit limit in the current company (0 = no limit). Only Collections Managers change it.",
+    )
+    cobranza_credit_increase = fields.Monetary(
+        string="Temporary Increase",
+        compute="_compute_cobranza_credit",
+        currency_field="cobranza_currency_id",
+        groups=CREDIT_READERS,
+        help="Temporary credit-limit increases in force today.",
+    )
+    cobranza_credit_exposure = fields.Monetary(
+        string="Exposure",
+        compute="_compute_cobranza_credit",
+        currency_field="cobranza_currency_id",
+        groups=CREDIT_READERS,
+        help="Open receivable (credits deducted) + draft invoices not from orders + confirmed orders not yet invoiced.",
+    )
+    cobranza_credit_available = fields.Monetary(
+        string="Available Credit",
+        compute="_compute_cobranza_credit",
+        currency_field="cobranza_currency_id",
+        groups=CREDIT_READERS,
+    )
+    cobranza_credit_unlimited = fields.Boolean(
+        string="No Credit Limit", compute="_compute_cobranza_credit", groups=CREDIT_READERS
+    )
+    cobranza_credit_hold = fields.Boolean(
+        string="Credit Hold",
+        compute="_compute_cobranza_credit",
+        inverse="_inverse_cobranza_credit_hold",
+        groups=CREDIT_READERS,
+        help="Put on hold by a Collections Manager: no new sale on credit until it is lifted.",
+    )
+    cobranza_credit_hold_reason = fields.Char(
+        string="Hold Reason",
+        compute="_compute_cobranza_credit",
+        inverse="_inverse_cobranza_credit_hold",
+        groups=CREDIT_READERS,
+    )
+    cobranza_credit_hold_state = fields.Selection(
+        [("none", "Not on hold"), ("manual", "On hold"), ("automatic", "Automatic hold (overdue)")],
+        string="Hold Status",
+        compute="_compute_cobranza_credit",
+        groups=CREDIT_READERS,
     )
     cobranza_currency_id = fields.Many2one(
         "res.currency", string="Collections Currency", compute="_compute_cobranza_receivable_figures"
@@ -77,15 +134,245 @@ class ResPartner(models.Model):
     @api.depends("commercial_partner_id")
     @api.depends_context("company")
     def _compute_cobranza_receivable_figures(self):
-        company = self.env.company
-        today = fields.Date.context_today(self)
-        rows = self.env["cobranza.receivable.facts"]._aging_by_partner(self.commercial_partner_id.ids, company, today)
+        company = self.env["cobranza.receivable.facts"]._scope_company(self.env.company)
+        exposure = self.env["cobranza.receivable.facts"]._exposure_by_partner(
+            self.commercial_partner_id.ids, company, fields.Date.context_today(self)
+        )
         for partner in self:
-            row = rows.get(partner.commercial_partner_id.id)
+            facts = exposure[partner.commercial_partner_id.id]
             partner.cobranza_currency_id = company.currency_id
-            partner.cobranza_open_amount = row.total if row else 0.0
-            partner.cobranza_overdue_amount = row.overdue_debt if row else 0.0
-            partner.cobranza_oldest_days_overdue = row.oldest_days_late if row else 0
+            partner.cobranza_open_amount = facts.receivable_balance
+            partner.cobranza_overdue_amount = facts.overdue_amount
+            partner.cobranza_oldest_days_overdue = facts.oldest_days_overdue
+
+    # ------------------------------------------------------------------ credit
+
+    @api.depends("commercial_partner_id")
+    @api.depends_context("company")
+    def _compute_cobranza_credit(self):
+        company = self.env["cobranza.receivable.facts"]._scope_company(self.env.company)
+        facts = self._cobranza_credit_facts(company)
+        profiles = self._cobranza_current_profiles()
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            decision = self._cobranza_decide(facts[commercial.id], 0.0, company)
+            profile = profiles.get(commercial.id)
+            partner.cobranza_credit_limit = facts[commercial.id].base_limit
+            partner.cobranza_credit_increase = decision.increase
+            partner.cobranza_credit_exposure = decision.exposure_before
+            partner.cobranza_credit_available = decision.available or 0.0
+            partner.cobranza_credit_unlimited = decision.limit is None
+            partner.cobranza_credit_hold = bool(profile and profile.credit_hold)
+            partner.cobranza_credit_hold_reason = profile.credit_hold_reason if profile else False
+            if "manual_hold" in decision.codes:
+                partner.cobranza_credit_hold_state = "manual"
+            elif "overdue_hold" in decision.codes:
+                partner.cobranza_credit_hold_state = "automatic"
+            else:
+                partner.cobranza_credit_hold_state = "none"
+
+    def _inverse_cobranza_credit_limit(self):
+        self._cobranza_check_credit_manager()
+        company = self.env["cobranza.receivable.facts"]._scope_company(self.env.company)
+        for partner in self:
+            partner.commercial_partner_id.with_company(company).sudo().credit_limit = partner.cobranza_credit_limit
+
+    def _inverse_cobranza_credit_hold(self):
+        self._cobranza_check_credit_manager()
+        Profile = self.env["cobranza.partner.profile"]
+        for partner in self:
+            profile = Profile._get_profiles(partner)
+            profile.write(
+                {"credit_hold": partner.cobranza_credit_hold, "credit_hold_reason": partner.cobranza_credit_hold_reason}
+            )
+
+    def _cobranza_check_credit_manager(self):
+        if not self.env.su and not self.env.user.has_group("cobranza_odoo.group_cobranza_manager"):
+            raise AccessError(_("Only Collections Managers can change credit limits and credit holds."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("credit_limit") for vals in vals_list):
+            self._cobranza_check_credit_manager()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "credit_limit" in vals and any(partner.credit_limit != vals["credit_limit"] for partner in self.sudo()):
+            self._cobranza_check_credit_manager()
+        return super().write(vals)
+
+    @api.constrains("credit_limit")
+    def _check_cobranza_credit_limit(self):
+        for partner in self:
+            if partner.credit_limit < 0:
+                raise ValidationError(_("A credit limit cannot be negative (0 means no limit)."))
+
+    @api.model
+    def _cobranza_credit_unattended(self):
+        """True when nobody is at the screen to ask for approval: portal, online payment, sudo jobs."""
+        return bool(self.env.su or self.env.user.share or self.env.context.get("cobranza_credit_unattended"))
+
+    def _cobranza_credit_facts(self, company, exclude_move_ids=()):
+        """{commercial partner id: engine CreditFacts} in a fixed number of queries."""
+        company = self.env["cobranza.receivable.facts"]._scope_company(company)
+        today = fields.Date.context_today(self)
+        partners = self.commercial_partner_id.with_company(company).sudo()
+        exposure = self.env["cobranza.receivable.facts"]._exposure_by_partner(
+            partners.ids, company, today, exclude_move_ids
+        )
+        increases = (
+            self.env["cobranza.credit.increase"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("company_id", "=", company.id),
+                    ("date_to", ">=", today),
+                ]
+            )
+        )
+        increases_by_partner = increases.grouped("partner_id")
+        profiles = {
+            profile.partner_id.id: profile
+            for profile in self.env["cobranza.partner.profile"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("company_id", "=", company.id),
+                ]
+            )
+        }
+        hold_days = company.cobranza_credit_hold_days
+        result = {}
+        for partner in partners:
+            known = exposure[partner.id]
+            profile = profiles.get(partner.id)
+            result[partner.id] = credit_rules.CreditFacts(
+                base_limit=max(partner.credit_limit, 0.0),
+                increases=tuple(
+                    credit_rules.Increase(increase.amount, increase.date_from, increase.date_to)
+                    for increase in increases_by_partner.get(partner, [])
+                ),
+                receivable_balance=known.receivable_balance,
+                draft_invoices=known.draft_invoices,
+                uninvoiced_orders=known.uninvoiced_orders,
+                overdue_amount=known.overdue_amount,
+                oldest_days_overdue=known.oldest_days_overdue,
+                on_hold=bool(profile and profile.credit_hold),
+                hold_reason=(profile.credit_hold_reason or "") if profile else "",
+                hold_days=hold_days,
+                rounding=company.currency_id.rounding,
+            )
+        return result
+
+    @api.model
+    def _cobranza_decide(self, facts, amount, company):
+        """The engine decision for ``amount`` (company currency) with the company's enforcement setting."""
+        company = self.env["cobranza.receivable.facts"]._scope_company(company)
+        return credit_rules.decide(facts, amount, fields.Date.context_today(self), company.cobranza_credit_action)
+
+    def _cobranza_credit_text(self, decision, company, document=None, with_approvers=False):
+        """A translated, plain-text explanation of a credit decision for this customer."""
+        self.ensure_one()
+        company = self.env["cobranza.receivable.facts"]._scope_company(company)
+
+        def money(amount):
+            return format_amount(self.env, amount or 0.0, company.currency_id)
+
+        customer = self.commercial_partner_id.display_name
+        if decision.outcome == "block":
+            title = _("%(customer)s is stopped by the credit check.", customer=customer)
+        elif decision.outcome == "warn":
+            title = _("Credit warning for %(customer)s.", customer=customer)
+        else:
+            title = _("Credit status of %(customer)s.", customer=customer)
+        if document:
+            title = f"{document.display_name}: {title}"
+        lines = [title]
+        for reason in decision.reasons:
+            if reason.code == "over_limit":
+                lines.append(
+                    _(
+                        "- Credit limit %(limit)s exceeded by %(excess)s (exposure with this document: %(exposure)s).",
+                        limit=money(reason.limit),
+                        excess=money(reason.excess),
+                        exposure=money(reason.exposure),
+                    )
+                )
+            elif reason.code == "manual_hold":
+                lines.append(_("- On credit hold: %(reason)s", reason=reason.hold_reason))
+            elif reason.code == "overdue_hold":
+                lines.append(
+                    _(
+                        "- An installment is %(days)s days overdue (automatic credit hold after %(hold_days)s days).",
+                        days=reason.oldest_days_overdue,
+                        hold_days=reason.hold_days,
+                    )
+                )
+        if decision.limit is None:
+            lines.append(_("Credit limit: none. Exposure: %(exposure)s.", exposure=money(decision.exposure_before)))
+        else:
+            lines.append(
+                _(
+                    "Credit limit: %(limit)s (temporary increase included: %(increase)s). "
+                    "Exposure before this document: %(exposure)s. Available: %(available)s.",
+                    limit=money(decision.limit),
+                    increase=money(decision.increase),
+                    exposure=money(decision.exposure_before),
+                    available=money(decision.available),
+                )
+            )
+        lines.append(
+            _(
+                "Overdue: %(overdue)s (oldest installment %(days)s days late).",
+                overdue=money(decision.overdue_amount),
+                days=decision.oldest_days_overdue,
+            )
+        )
+        if with_approvers:
+            group = self.env.ref("cobranza_odoo.group_cobranza_manager")
+            approvers = group.sudo().users.filtered(
+                lambda user: not user.share and company in user.company_ids and user != self.env.ref("base.user_root")
+            )
+            lines.append(_("Who can approve an exception: %s.", ", ".join(approvers.mapped("name")) or _("nobody yet")))
+        return "\n".join(lines)
+
+    def cobranza_credit_check(self, amount=0.0, company=None):
+        """Public API: the credit decision for this customer and ``amount`` in company currency.
+
+        Usable from server actions and automated actions, e.g.
+        ``result = record.cobranza_credit_check(2500.0)`` then ``if result["outcome"] == "block": ...``.
+        Returns a dict: outcome ("allow", "warn" or "block" under the company's setting), reasons
+        (codes: over_limit, manual_hold, overdue_hold), message (translated text), exposure (before the
+        amount), limit (False when unlimited), available, excess, overdue_amount, oldest_days_overdue,
+        on_hold.
+        """
+        self.ensure_one()
+        company = self.env["cobranza.receivable.facts"]._scope_company(company or self.env.company)
+        partner = self.commercial_partner_id
+        decision = self._cobranza_decide(partner._cobranza_credit_facts(company)[partner.id], amount, company)
+        return {
+            "outcome": decision.outcome,
+            "reasons": list(decision.codes),
+            "message": partner._cobranza_credit_text(decision, company),
+            "exposure": decision.exposure_before,
+            "limit": decision.limit if decision.limit is not None else False,
+            "available": decision.available if decision.available is not None else False,
+            "excess": decision.excess,
+            "overdue_amount": decision.overdue_amount,
+            "oldest_days_overdue": decision.oldest_days_overdue,
+            "on_hold": decision.on_hold,
+        }
+
+    def action_cobranza_open_increases(self):
+        """Temporary credit increases of this customer in the current company."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_credit_increase_action")
+        action["domain"] = [("partner_id", "=", partner.id)]
+        action["context"] = {"default_partner_id": partner.id}
+        return action
 
     def action_cobranza_open_profile(self):
         """Open (creating it if needed) the collections profile of this customer in the current company."""

@@ -4,3 +4,4 @@ from . import test_receivable_facts
 from . import test_settings
 from . import test_demo_portfolio
 from . import test_translations
+from . import test_credit_limit

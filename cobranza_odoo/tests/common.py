@@ -24,14 +24,14 @@ class CobranzaCommon(AccountTestInvoicingCommon):
             cls.env,
             login="collmanager",
             name="Manager Marta",
-            groups="base.group_user,cobranza_odoo.group_cobranza_manager",
+            groups="base.group_user,cobranza_odoo.group_cobranza_manager,sales_team.group_sale_salesman_all_leads",
             company_id=company.id,
         )
         cls.salesman = new_test_user(
             cls.env,
             login="salesman",
             name="Salesman Sam",
-            groups="base.group_user,sales_team.group_sale_salesman",
+            groups="base.group_user,sales_team.group_sale_salesman_all_leads",
             company_id=company.id,
         )
         cls.customer = cls.env["res.partner"].create({"name": "Ferretería Central S.A.S.", "is_company": True})

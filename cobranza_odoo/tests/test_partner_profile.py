@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -41,6 +42,8 @@ class TestPartnerProfile(CobranzaCommon):
         )
         self.env.flush_all()
         self.env.invalidate_all()
+        self.env.user.read(["login", "signature"])  # the same cache state before both measures
+        self.env.company.read(["name"])
         before = self.cr.sql_log_count
         profiles = self.env["cobranza.partner.profile"]._get_profiles(customers)
         self.env.flush_all()
@@ -52,7 +55,8 @@ class TestPartnerProfile(CobranzaCommon):
         self.assertEqual(self._queries_to_create_profiles(5), self._queries_to_create_profiles(60))
 
     def test_a_branch_uses_the_profile_of_its_parent_company(self):
-        branch = self.env["res.company"].create({"name": "Sucursal Medellín", "parent_id": self.env.company.id})
+        self.env.company.write({"child_ids": [Command.create({"name": "Sucursal Medellín"})]})
+        branch = self.env.company.child_ids
         self.env.user.company_ids |= branch
         in_branch = self.env["cobranza.partner.profile"].with_company(branch)._get_profiles(self.customer)
         self.assertEqual(in_branch.company_id, self.env.company)

@@ -1,1 +1,1 @@
-
+from . import cobranza_credit_check_wizard

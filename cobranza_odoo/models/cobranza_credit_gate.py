@@ -1,0 +1,97 @@
+from odoo import _, models
+from odoo.exceptions import UserError
+
+
+class CobranzaCreditGate(models.AbstractModel):
+    """The credit check that documents pass before they add to a customer's debt.
+
+    Sale orders pass it on confirmation, customer invoices not coming from orders on posting
+    (when the company asks for it). Each document says who the customer is, how much it adds
+    and whether it must be checked; the gate asks the engine, applies the company setting,
+    honours a manager's approval once, and either lets the document go on, opens the credit
+    dialog for the user at the screen, or raises with the full explanation.
+    """
+
+    _name = "cobranza.credit.gate"
+    _description = "Collections: credit check of documents"
+
+    def _cobranza_credit_partner(self):
+        """The commercial partner whose credit the document uses."""
+        raise NotImplementedError
+
+    def _cobranza_credit_amount(self):
+        """What the document adds to the exposure, in company currency."""
+        raise NotImplementedError
+
+    def _cobranza_credit_needs_check(self):
+        """True when this document, in its current state, must pass the credit check."""
+        raise NotImplementedError
+
+    def _cobranza_credit_decisions(self):
+        """{document: engine decision}; documents of one customer add up in the order given."""
+        decisions = {}
+        Partner = self.env["res.partner"]
+        exclude_moves = self.ids if self._name == "account.move" else ()
+        for company, documents in self.grouped(lambda document: document.company_id.root_id).items():
+            by_partner = {}
+            for document in documents:
+                by_partner.setdefault(document._cobranza_credit_partner(), []).append(document)
+            partners = Partner.browse([partner.id for partner in by_partner])
+            facts = partners._cobranza_credit_facts(company, exclude_move_ids=exclude_moves)
+            for partner, partner_documents in by_partner.items():
+                running = 0.0
+                for document in partner_documents:
+                    running += document._cobranza_credit_amount()
+                    decisions[document] = Partner._cobranza_decide(facts[partner.id], running, company)
+        return decisions
+
+    def _cobranza_credit_gate(self):
+        """Check the credit before going on: return (dialog action or False, approvals to mark used), or raise.
+
+        Nothing is checked when nobody is at the screen (portal signature, online payment, sudo
+        jobs) or when the company does not enforce credit limits. An approved, unused and
+        unexpired approval covering the amount lets a blocked document through once.
+        """
+        no_approval = self.env["cobranza.credit.override"]
+        if self.env["res.partner"]._cobranza_credit_unattended():
+            return False, no_approval
+        to_check = self.filtered(
+            lambda document: (
+                document.company_id.root_id.cobranza_credit_action != "none" and document._cobranza_credit_needs_check()
+            )
+        )
+        if not to_check:
+            return False, no_approval
+        blocked, warned, approvals = [], [], no_approval
+        for document, decision in to_check._cobranza_credit_decisions().items():
+            if decision.outcome == "block":
+                approval = no_approval._find_usable(document, document._cobranza_credit_amount())
+                if approval:
+                    approvals |= approval
+                else:
+                    blocked.append((document, decision))
+            elif decision.outcome == "warn":
+                warned.append((document, decision))
+        interactive = self.env.context.get("cobranza_credit_dialog") and len(self) == 1
+        if blocked:
+            if interactive:
+                return self.env["cobranza.credit.check.wizard"]._open_for(*blocked[0]), no_approval
+            raise UserError(
+                "\n\n".join(
+                    document._cobranza_credit_partner()._cobranza_credit_text(
+                        decision, document.company_id, document=document, with_approvers=True
+                    )
+                    for document, decision in blocked
+                )
+            )
+        if warned and not self.env.context.get("cobranza_credit_warning_accepted") and interactive:
+            return self.env["cobranza.credit.check.wizard"]._open_for(*warned[0]), no_approval
+        for document, decision in warned:
+            document.message_post(
+                body=_(
+                    "Went through despite the credit warning (%(user)s):\n%(check)s",
+                    user=self.env.user.name,
+                    check=document._cobranza_credit_partner()._cobranza_credit_text(decision, document.company_id),
+                )
+            )
+        return False, approvals

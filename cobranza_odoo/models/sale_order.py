@@ -1,0 +1,58 @@
+from odoo import api, fields, models
+
+
+class SaleOrder(models.Model):
+    _name = "sale.order"
+    _inherit = ["sale.order", "cobranza.credit.gate"]
+
+    cobranza_credit_override_ids = fields.One2many(
+        "cobranza.credit.override", "sale_order_id", string="Credit Approvals", readonly=True
+    )
+    cobranza_credit_status = fields.Selection(
+        [("allow", "Within credit"), ("warn", "Credit warning"), ("block", "Credit blocked")],
+        string="Credit Status",
+        compute="_compute_cobranza_credit_status",
+        help="What the collections credit check says about confirming this quotation now.",
+    )
+    cobranza_credit_message = fields.Text(string="Credit Check", compute="_compute_cobranza_credit_status")
+
+    @api.depends("partner_invoice_id", "amount_total", "currency_id", "company_id", "state")
+    def _compute_cobranza_credit_status(self):
+        self.cobranza_credit_status = False
+        self.cobranza_credit_message = False
+        pending = self.filtered(
+            lambda order: (
+                order.state in ("draft", "sent")
+                and order.partner_invoice_id
+                and order.company_id.root_id.cobranza_credit_action != "none"
+            )
+        )
+        for order, decision in pending._cobranza_credit_decisions().items():
+            order.cobranza_credit_status = decision.outcome
+            if decision.reasons:
+                order.cobranza_credit_message = order._cobranza_credit_partner()._cobranza_credit_text(
+                    decision, order.company_id, with_approvers=decision.outcome == "block"
+                )
+
+    def _cobranza_credit_partner(self):
+        return self.partner_invoice_id.commercial_partner_id
+
+    def _cobranza_credit_amount(self):
+        """The order total in company currency: what confirming it adds to the exposure."""
+        self.ensure_one()
+        return self.company_id.currency_id.round(self.amount_total / (self.currency_rate or 1.0))
+
+    def _cobranza_credit_needs_check(self):
+        return self.state in ("draft", "sent")
+
+    def action_confirm(self):
+        dialog, approvals = self._cobranza_credit_gate()
+        if dialog:
+            return dialog
+        result = super().action_confirm()
+        approvals._mark_used()
+        return result
+
+    def _validate_order(self):
+        # Portal signature and online payment: nobody is at the screen to ask for an approval.
+        return super(SaleOrder, self.with_context(cobranza_credit_unattended=True))._validate_order()
