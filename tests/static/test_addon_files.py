@@ -18,7 +18,7 @@ def python_files(folder):
 
 
 def model_classes(path):
-    """(class name, _name, _inherit, is_abstract_or_transient) of the Odoo models declared in a file."""
+    """(class name, new model name or None, is_abstract_or_transient) of the Odoo models declared in a file."""
     tree = ast.parse(path.read_text())
     found = []
     for node in tree.body:
@@ -34,14 +34,12 @@ def model_classes(path):
             for target in statement.targets
             if isinstance(target, ast.Name)
         }
-        name = attributes.get("_name")
-        found.append(
-            (
-                node.name,
-                ast.literal_eval(name) if name is not None else None,
-                "models.Model" not in bases,
-            )
-        )
+        name = ast.literal_eval(attributes["_name"]) if "_name" in attributes else None
+        inherit = ast.literal_eval(attributes["_inherit"]) if "_inherit" in attributes else ()
+        inherit = [inherit] if isinstance(inherit, str) else list(inherit)
+        if name in inherit:
+            name = None  # extends an existing model under its own name: not a new model
+        found.append((node.name, name, "models.Model" not in bases))
     return found
 
 
