@@ -31,7 +31,7 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------ credit check on posting
 
     def _cobranza_credit_partner(self):
-        return self.commercial_partner_id
+        return self.commercial_partner_id._origin
 
     def _cobranza_credit_amount(self):
         self.ensure_one()

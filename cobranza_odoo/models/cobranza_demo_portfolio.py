@@ -125,6 +125,7 @@ class CobranzaDemoPortfolio(models.AbstractModel):
         profiles = self.env["cobranza.partner.profile"]._get_profiles(partners, company)
         for index, profile in enumerate(profiles.sorted("id")):
             profile.collector_id = collectors[index % len(collectors)]
+        self._demo_credit(rng, partners, products, today, company, profiles)
         _logger.info("Collections demo portfolio: %s customers, %s invoices.", len(partners), len(invoices))
 
     # ------------------------------------------------------------------ people
@@ -334,6 +335,52 @@ class CobranzaDemoPortfolio(models.AbstractModel):
             ]
         )
         advances.action_post()
+
+    @api.model
+    def _demo_credit(self, rng, partners, products, today, company, profiles):
+        """Credit limits sized on each customer's business, open orders, a hold and an increase."""
+        company.cobranza_credit_action = "block"
+        totals = self.env["account.move"]._read_group(
+            [("partner_id", "in", partners.ids), ("move_type", "=", "out_invoice"), ("state", "=", "posted")],
+            ["partner_id"],
+            ["amount_total_signed:sum"],
+        )
+        for partner, total in totals:
+            # About three months of purchases, rounded to the thousand.
+            partner.with_company(company).credit_limit = max(1000.0, round(total / 4, -3))
+        orders = self.env["sale.order"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "date_order": today - timedelta(days=rng.randint(1, 20)),
+                    "order_line": [
+                        Command.create({"product_id": product.id, "product_uom_qty": rng.choice([20, 40, 60])})
+                        for product in rng.sample(products, 2)
+                    ],
+                }
+                for partner in rng.sample(list(partners), 8)
+            ]
+        )
+        orders[:6].action_confirm()  # the last two stay quotations
+        delinquent = partners.filtered(lambda partner: partner.name == "Inversiones Santa Bárbara S.A.S.")
+        profiles.filtered(lambda profile: profile.partner_id == delinquent).write(
+            {
+                "credit_hold": True,
+                "credit_hold_reason": "Cheque devuelto por fondos insuficientes",
+            }
+        )
+        seasonal = partners.filtered(lambda partner: partner.name == "Ferretería El Constructor S.A.S.")
+        self.env["cobranza.credit.increase"].create(
+            {
+                "partner_id": seasonal.id,
+                "company_id": company.id,
+                "amount": 5000.0,
+                "date_from": today - timedelta(days=5),
+                "date_to": today + timedelta(days=25),
+                "reason": "Temporada de obras de fin de año",
+            }
+        )
 
 
 def _demo_vat(rng, country, is_company):

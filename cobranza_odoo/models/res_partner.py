@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import format_amount
 
 from ..engine import credit as credit_rules
+from .cobranza_receivable_facts import ExposureFacts
 
 # Sales users see a customer's credit status; invoicing users and auditors too.
 CREDIT_READERS = "sales_team.group_sale_salesman,account.group_account_invoice,account.group_account_readonly"
@@ -101,7 +102,7 @@ class ResPartner(models.Model):
             .sudo()
             .search(
                 [
-                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("partner_id", "in", self.commercial_partner_id._origin.ids),
                     ("company_id", "=", company.id),
                 ]
             )
@@ -113,7 +114,7 @@ class ResPartner(models.Model):
     def _compute_cobranza_collector_id(self):
         profiles = self._cobranza_current_profiles()
         for partner in self:
-            profile = profiles.get(partner.commercial_partner_id.id)
+            profile = profiles.get(partner.commercial_partner_id._origin.id)
             partner.cobranza_collector_id = profile.collector_id if profile else False
 
     def _inverse_cobranza_collector_id(self):
@@ -135,11 +136,12 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     def _compute_cobranza_receivable_figures(self):
         company = self.env["cobranza.receivable.facts"]._scope_company(self.env.company)
+        # Saved records only: a partner being created in a form owes nothing yet.
         exposure = self.env["cobranza.receivable.facts"]._exposure_by_partner(
-            self.commercial_partner_id.ids, company, fields.Date.context_today(self)
+            self.commercial_partner_id._origin.ids, company, fields.Date.context_today(self)
         )
         for partner in self:
-            facts = exposure[partner.commercial_partner_id.id]
+            facts = exposure.get(partner.commercial_partner_id._origin.id, ExposureFacts())
             partner.cobranza_currency_id = company.currency_id
             partner.cobranza_open_amount = facts.receivable_balance
             partner.cobranza_overdue_amount = facts.overdue_amount
@@ -153,11 +155,13 @@ class ResPartner(models.Model):
         company = self.env["cobranza.receivable.facts"]._scope_company(self.env.company)
         facts = self._cobranza_credit_facts(company)
         profiles = self._cobranza_current_profiles()
+        no_history = credit_rules.CreditFacts(rounding=company.currency_id.rounding)
         for partner in self:
-            commercial = partner.commercial_partner_id
-            decision = self._cobranza_decide(facts[commercial.id], 0.0, company)
+            commercial = partner.commercial_partner_id._origin
+            partner_facts = facts.get(commercial.id, no_history)
+            decision = self._cobranza_decide(partner_facts, 0.0, company)
             profile = profiles.get(commercial.id)
-            partner.cobranza_credit_limit = facts[commercial.id].base_limit
+            partner.cobranza_credit_limit = partner_facts.base_limit
             partner.cobranza_credit_increase = decision.increase
             partner.cobranza_credit_exposure = decision.exposure_before
             partner.cobranza_credit_available = decision.available or 0.0
@@ -216,7 +220,7 @@ class ResPartner(models.Model):
         """{commercial partner id: engine CreditFacts} in a fixed number of queries."""
         company = self.env["cobranza.receivable.facts"]._scope_company(company)
         today = fields.Date.context_today(self)
-        partners = self.commercial_partner_id.with_company(company).sudo()
+        partners = self.commercial_partner_id._origin.with_company(company).sudo()
         exposure = self.env["cobranza.receivable.facts"]._exposure_by_partner(
             partners.ids, company, today, exclude_move_ids
         )

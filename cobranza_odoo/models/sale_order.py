@@ -35,7 +35,7 @@ class SaleOrder(models.Model):
                 )
 
     def _cobranza_credit_partner(self):
-        return self.partner_invoice_id.commercial_partner_id
+        return self.partner_invoice_id.commercial_partner_id._origin
 
     def _cobranza_credit_amount(self):
         """The order total in company currency: what confirming it adds to the exposure."""

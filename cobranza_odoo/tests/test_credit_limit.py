@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 from freezegun import freeze_time
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import CobranzaCommon
 
@@ -522,3 +522,19 @@ class TestCreditLimit(CobranzaCommon):
         queries(small)  # warm-up
         self.assertEqual(queries(small), queries(big))
         self.assertEqual(big.cobranza_credit_check(0.0)["exposure"], 10_000.0)
+
+    def test_new_customers_and_quotations_in_forms_show_an_empty_credit_status(self):
+        self._set_action("block")
+        for user in (self.salesman, self.collections_manager):
+            partner_form = Form(self.env["res.partner"].with_user(user))  # not saved: nothing to create
+            partner_form.name = "Cliente Nuevo S.A.S."
+            self.assertEqual(partner_form.cobranza_credit_exposure, 0.0)
+        self._invoice(self.customer, 9_000.0, 1)
+        with Form(self.env["sale.order"].with_user(self.salesman)) as order_form:
+            order_form.partner_id = self.customer
+            with order_form.order_line.new() as line:
+                line.product_id = self.product_plain
+                line.price_unit = 2_000.0
+                line.tax_id.clear()
+            self.assertEqual(order_form.cobranza_credit_status, "block")
+            self.assertIn("11,000.00", order_form.cobranza_credit_message)

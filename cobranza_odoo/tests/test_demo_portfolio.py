@@ -103,3 +103,16 @@ class TestDemoPortfolio(CobranzaCommon):
         count = self.env["account.move"].sudo().search_count([])
         self.env["cobranza.demo.portfolio"].sudo()._generate()
         self.assertEqual(self.env["account.move"].sudo().search_count([]), count)
+
+    def test_demo_shows_credit_limits_open_orders_a_hold_and_an_increase(self):
+        company = self.env.ref("base.main_company")
+        limits = self.customers.with_company(company).sudo().mapped("credit_limit")
+        self.assertTrue(all(limit >= 1000.0 for limit in limits))
+        self.assertEqual(company.cobranza_credit_action, "block")
+        orders = self.env["sale.order"].sudo().search([("partner_id", "in", self.customers.ids)])
+        self.assertGreaterEqual(len(orders.filtered(lambda order: order.state == "sale")), 6)
+        self.assertGreaterEqual(len(orders.filtered(lambda order: order.state == "draft")), 2)
+        profiles = self.env["cobranza.partner.profile"].sudo().search([("partner_id", "in", self.customers.ids)])
+        self.assertEqual(len(profiles.filtered("credit_hold")), 1)
+        increases = self.env["cobranza.credit.increase"].sudo().search([("partner_id", "in", self.customers.ids)])
+        self.assertEqual(increases.state, "active")
