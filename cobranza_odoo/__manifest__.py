@@ -14,6 +14,8 @@
         "security/ir.model.access.csv",
         "security/cobranza_record_rules.xml",
         "data/cobranza_server_actions.xml",
+        "reports/report_customer_statement.xml",
+        "data/mail_template_statement.xml",
         "views/cobranza_partner_profile_views.xml",
         "views/cobranza_credit_increase_views.xml",
         "views/cobranza_credit_override_views.xml",

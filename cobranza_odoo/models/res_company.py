@@ -28,6 +28,12 @@ class ResCompany(models.Model):
         "'30,60,90,120' gives Current, 1-30, 31-60, 61-90, 91-120 and more than 120 days.",
     )
 
+    cobranza_payment_instructions = fields.Html(
+        string="How to Pay",
+        translate=True,
+        default=lambda self: self._default_cobranza_payment_instructions(),
+        help="Printed on statements and collection letters, above the company's bank accounts.",
+    )
     cobranza_credit_action = fields.Selection(
         [("none", "Do not check"), ("warn", "Warn"), ("block", "Block")],
         string="Credit Limit Enforcement",
@@ -47,6 +53,13 @@ class ResCompany(models.Model):
         help="A customer with an installment overdue more than this many days is on automatic credit hold. "
         "0 disables the automatic hold.",
     )
+
+    @api.model
+    def _default_cobranza_payment_instructions(self):
+        return _(
+            "<p>Pay by bank transfer to one of the accounts below, quoting your invoice numbers, and send us the "
+            "receipt by replying to this message.</p>"
+        )
 
     @api.constrains("cobranza_grace_days", "cobranza_tolerance_amount", "cobranza_credit_hold_days")
     def _check_cobranza_defaults(self):

@@ -10,3 +10,4 @@ class ResConfigSettings(models.TransientModel):
     cobranza_credit_action = fields.Selection(related="company_id.cobranza_credit_action", readonly=False)
     cobranza_credit_check_invoices = fields.Boolean(related="company_id.cobranza_credit_check_invoices", readonly=False)
     cobranza_credit_hold_days = fields.Integer(related="company_id.cobranza_credit_hold_days", readonly=False)
+    cobranza_payment_instructions = fields.Html(related="company_id.cobranza_payment_instructions", readonly=False)

@@ -369,6 +369,32 @@ class ResPartner(models.Model):
             "on_hold": decision.on_hold,
         }
 
+    def _cobranza_statement_recipient_ids(self):
+        """Who receives collections mail: the customer's invoice addresses with an e-mail, else itself."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        invoice_contacts = commercial.child_ids.filtered(lambda child: child.type == "invoice" and child.email)
+        return ",".join(str(partner_id) for partner_id in (invoice_contacts or commercial).ids)
+
+    def action_cobranza_send_statement(self):
+        """Open the e-mail composer with the statement template and the PDF attached."""
+        self.ensure_one()
+        template = self.env.ref("cobranza_odoo.mail_template_customer_statement")
+        partner = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_model": "res.partner",
+                "default_res_ids": partner.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+            },
+        }
+
     def action_cobranza_open_increases(self):
         """Temporary credit increases of this customer in the current company."""
         self.ensure_one()

@@ -5,3 +5,4 @@ from . import test_settings
 from . import test_demo_portfolio
 from . import test_translations
 from . import test_credit_limit
+from . import test_customer_statement
