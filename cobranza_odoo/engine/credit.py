@@ -14,7 +14,8 @@ company, every amount in company currency:
 * On hold when a manager put the customer on hold (with a reason), or automatically when an
   open installment is more than ``hold_days`` days overdue (``hold_days`` 0 or None = off).
   A hold stops any new credit, whatever the amount.
-* The company's setting turns reasons into an outcome: ``none`` → always allow (reasons are
+* The customer's segment may set its own enforcement; otherwise the company's applies. The
+  setting turns reasons into an outcome: ``none`` → always allow (reasons are
   still reported, so sales see the status), ``warn`` → warn, ``block`` → block.
 * An approval (override) lets one document through once: it must be unused, not expired
   (valid through its expiry date) and cover the document's amount.
@@ -66,6 +67,7 @@ class CreditFacts:
     hold_reason: str = ""
     hold_days: int | None = None
     rounding: float = 0.01
+    segment_action: str | None = None  # the customer's segment's setting; None = the company's
 
     @property
     def exposure(self):
@@ -143,6 +145,7 @@ def automatic_hold(oldest_days_overdue, hold_days):
 
 def decide(facts, amount, today, action="block"):
     """The credit decision for taking ``amount`` on top of the customer's exposure on ``today``."""
+    action = facts.segment_action or action
     if action not in ACTIONS:
         raise CreditInputError("unknown_action", action)
     rounding = facts.rounding

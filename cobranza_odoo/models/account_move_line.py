@@ -28,3 +28,19 @@ class AccountMoveLine(models.Model):
                 days = aging.days_past_due(maturity, today)
                 line.cobranza_days_overdue = days
                 line.cobranza_aging_bucket = scale[aging.bucket_index(days, limits)][1]
+
+    def reconcile(self):
+        result = super().reconcile()
+        self._cobranza_refresh_invoice_status()
+        return result
+
+    def remove_move_reconcile(self):
+        lines = self | self.matched_debit_ids.debit_move_id | self.matched_credit_ids.credit_move_id
+        result = super().remove_move_reconcile()
+        lines._cobranza_refresh_invoice_status()
+        return result
+
+    def _cobranza_refresh_invoice_status(self):
+        """A payment or reconciliation can change an invoice's collection status: refresh it now."""
+        invoices = self.filtered(lambda line: line.account_type == "asset_receivable").move_id
+        invoices._cobranza_refresh_status_later()

@@ -55,10 +55,10 @@ class CobranzaCreditGate(models.AbstractModel):
         no_approval = self.env["cobranza.credit.override"]
         if self.env["res.partner"]._cobranza_credit_unattended():
             return False, no_approval
+        Partner = self.env["res.partner"]
+        enforced = {company: Partner._cobranza_credit_enforced(company) for company in self.company_id.root_id}
         to_check = self.filtered(
-            lambda document: (
-                document.company_id.root_id.cobranza_credit_action != "none" and document._cobranza_credit_needs_check()
-            )
+            lambda document: enforced[document.company_id.root_id] and document._cobranza_credit_needs_check()
         )
         if not to_check:
             return False, no_approval

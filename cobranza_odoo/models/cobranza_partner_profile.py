@@ -1,6 +1,16 @@
+from collections import defaultdict
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL, mute_logger
 from psycopg2 import IntegrityError
+
+from ..engine import collection_status, payment_behaviour, segmentation
+from .selections import COLLECTION_STATUSES
+
+# How many customers one call of the daily scheduled action refreshes.
+REFRESH_BATCH_SIZE = 200
 
 
 class CobranzaPartnerProfile(models.Model):
@@ -49,10 +59,30 @@ class CobranzaPartnerProfile(models.Model):
     credit_hold_date = fields.Date(string="On Hold Since", readonly=True)
     credit_hold_user_id = fields.Many2one("res.users", string="Put on Hold By", readonly=True)
 
-    # Figures read live from the ledger (see cobranza.receivable.facts); not stored.
-    open_amount = fields.Monetary(compute="_compute_receivable_figures", string="Open Amount")
-    overdue_amount = fields.Monetary(compute="_compute_receivable_figures", string="Overdue Amount")
-    oldest_days_overdue = fields.Integer(compute="_compute_receivable_figures", string="Oldest Days Overdue")
+    # Payment-behaviour metrics: a dated snapshot written by the daily run (see _refresh).
+    metrics_date = fields.Date(string="Metrics Date", readonly=True, index=True, copy=False)
+    paid_invoice_count = fields.Integer(string="Paid Invoices", readonly=True)
+    on_time_ratio = fields.Float(string="On-Time Ratio (%)", readonly=True, aggregator="avg")
+    avg_days_late = fields.Float(string="Average Days Late", readonly=True, aggregator="avg", digits=(16, 1))
+    worst_days_overdue = fields.Integer(string="Worst Days Overdue", readonly=True, aggregator="max")
+    overdue_amount = fields.Monetary(string="Overdue Amount", readonly=True)
+    open_amount = fields.Monetary(string="Open Amount", readonly=True)
+    credit_use = fields.Float(string="Credit Use (%)", readonly=True, aggregator="avg", digits=(16, 1))
+    last_payment_date = fields.Date(string="Last Payment", readonly=True)
+    broken_promise_count = fields.Integer(string="Broken Promises", readonly=True)
+
+    segment_id = fields.Many2one("cobranza.segment", string="Segment", tracking=True, index=True, copy=False)
+    segment_color = fields.Integer(related="segment_id.color")
+    segment_locked = fields.Boolean(
+        string="Segment Locked", tracking=True, help="The daily run keeps the segment a manager pinned."
+    )
+    segment_lock_reason = fields.Char(string="Lock Reason", tracking=True)
+    segment_reason = fields.Text(string="Why This Segment", readonly=True)
+    segment_date = fields.Date(string="Segment Since", readonly=True)
+    segment_change_ids = fields.One2many("cobranza.segment.change", "profile_id", string="Segment History")
+    collection_status = fields.Selection(
+        COLLECTION_STATUSES, string="Collection Status", readonly=True, index=True, copy=False, default="current"
+    )
 
     _sql_constraints = [
         (
@@ -80,12 +110,20 @@ class CobranzaPartnerProfile(models.Model):
             if profile.credit_hold and not (profile.credit_hold_reason or "").strip():
                 raise ValidationError(_("Say why %s is put on credit hold.", profile.partner_id.display_name))
 
-    MANAGER_FIELDS = ("credit_hold", "credit_hold_reason")
+    @api.constrains("segment_locked", "segment_lock_reason", "segment_id")
+    def _check_segment_lock(self):
+        for profile in self.filtered("segment_locked"):
+            if not profile.segment_id or not (profile.segment_lock_reason or "").strip():
+                raise ValidationError(_("To lock a segment, choose the segment and say why."))
+
+    MANAGER_FIELDS = ("credit_hold", "credit_hold_reason", "segment_id", "segment_locked", "segment_lock_reason")
 
     def write(self, vals):
         if set(vals) & set(self.MANAGER_FIELDS) and not self.env.su:
             if not self.env.user.has_group("cobranza_odoo.group_cobranza_manager"):
-                raise AccessError(_("Only Collections Managers can put customers on credit hold or lift it."))
+                raise AccessError(_("Only Collections Managers can change credit holds and customer segments."))
+        if "segment_id" in vals and not self.env.context.get("cobranza_segment_by_rule"):
+            self._log_manual_segment_changes(vals)
         if "credit_hold" in vals:
             if vals["credit_hold"]:
                 vals = {
@@ -96,18 +134,6 @@ class CobranzaPartnerProfile(models.Model):
             else:
                 vals = {**vals, "credit_hold_reason": False, "credit_hold_date": False, "credit_hold_user_id": False}
         return super().write(vals)
-
-    @api.depends("partner_id", "company_id")
-    def _compute_receivable_figures(self):
-        today = fields.Date.context_today(self)
-        facts = self.env["cobranza.receivable.facts"]
-        for company, profiles in self.grouped("company_id").items():
-            rows = facts._aging_by_partner(profiles.partner_id.ids, company, today) if company else {}
-            for profile in profiles:
-                row = rows.get(profile.partner_id.id)
-                profile.open_amount = row.total if row else 0.0
-                profile.overdue_amount = row.overdue_debt if row else 0.0
-                profile.oldest_days_overdue = row.oldest_days_late if row else 0
 
     @api.model
     def _get_profiles(self, partners, company=None):
@@ -127,8 +153,16 @@ class CobranzaPartnerProfile(models.Model):
         if missing:
             values = [self._prepare_profile_values(partner, company) for partner in missing]
             try:
-                with self.env.cr.savepoint():
-                    existing |= Profile.with_context(mail_create_nolog=True, tracking_disable=True).create(values)
+                # No flush here: flushing would run pre-commit hooks that may create these very profiles.
+                with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
+                    created = Profile.with_context(mail_create_nolog=True, tracking_disable=True).create(values)
+                existing |= created
+                # A profile made on demand is technical: mail would skip tracking the rest of this
+                # transaction for it ("just created"), but the collector or hold set next must be tracked.
+                discarded = self.env.cr.precommit.data.get(f"mail.tracking.{self._name}", {})
+                for profile_id in created.ids:
+                    if profile_id in discarded and discarded[profile_id] is None:
+                        del discarded[profile_id]
             except IntegrityError:
                 # Another transaction created some of them meanwhile: read them back.
                 existing = Profile.search([("partner_id", "in", commercial.ids), ("company_id", "=", company.id)])
@@ -139,6 +173,20 @@ class CobranzaPartnerProfile(models.Model):
         """Values of a new profile; localisations and integrators add their defaults here."""
         return {"partner_id": partner.id, "company_id": company.id}
 
+    def action_open_invoices(self):
+        """Open customer invoices of this customer in this company."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.account_move_action_cobranza_invoices")
+        action["domain"] = [
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("commercial_partner_id", "=", self.partner_id.id),
+            ("company_id", "child_of", self.company_id.id),
+        ]
+        action["context"] = {"default_move_type": "out_invoice"}
+        return action
+
     def action_open_partner(self):
         self.ensure_one()
         return {
@@ -147,3 +195,257 @@ class CobranzaPartnerProfile(models.Model):
             "res_id": self.partner_id.id,
             "view_mode": "form",
         }
+
+    def _credit_action_override(self):
+        """The credit enforcement the customer's segment imposes, or None to follow the company."""
+        self.ensure_one()
+        action = self.segment_id.credit_action
+        return action if action and action != "company" else None
+
+    # ------------------------------------------------------------------ segments by hand
+
+    def _log_manual_segment_changes(self, vals):
+        new_segment = self.env["cobranza.segment"].browse(vals["segment_id"])
+        reason = vals.get("segment_lock_reason") or _("Set by hand")
+        Change = self.env["cobranza.segment.change"].sudo()
+        for locked, profiles in self.grouped(
+            lambda profile: vals.get("segment_locked", profile.segment_locked)
+        ).items():
+            Change._bulk_log(
+                [
+                    (profile, profile.segment_id, new_segment, reason)
+                    for profile in profiles
+                    if profile.segment_id != new_segment
+                ],
+                source="lock" if locked else "manual",
+                user=self.env.user,
+            )
+        vals["segment_date"] = fields.Date.context_today(self)
+        vals.setdefault("segment_reason", reason)
+
+    # ------------------------------------------------------------------ the daily refresh
+
+    @api.model
+    def _cron_refresh_customers(self, batch_size=REFRESH_BATCH_SIZE):
+        """Scheduled action: refresh metrics, segments and statuses, one bounded batch per call.
+
+        Follows Odoo's batching protocol: each call creates the missing profiles of customers
+        with receivables (bounded), refreshes up to ``batch_size`` profiles not refreshed
+        today, reports progress with ``_notify_progress`` and returns; the framework commits
+        and calls again. ``metrics_date`` marks finished work, so an interrupted or repeated
+        run goes on where it stopped and does nothing twice the same day.
+        """
+        today = fields.Date.context_today(self)
+        created = self._create_missing_profiles(limit=batch_size)
+        stale_domain = ["|", ("metrics_date", "=", False), ("metrics_date", "<", today)]
+        batch = self.sudo().search(stale_domain, limit=max(batch_size - len(created), 1), order="id")
+        batch._refresh(today)
+        remaining = self.sudo().search_count(stale_domain) + self._count_missing_profiles()
+        self.env["ir.cron"]._notify_progress(done=len(batch) + len(created), remaining=remaining)
+        return batch
+
+    @api.model
+    def _missing_profiles_query(self):
+        return SQL(
+            """
+            SELECT DISTINCT partner.commercial_partner_id, root.id
+              FROM account_move_line aml
+              JOIN account_account account ON account.id = aml.account_id
+              JOIN res_partner partner ON partner.id = aml.partner_id
+              JOIN res_company company ON company.id = aml.company_id
+              JOIN res_company root ON root.id = split_part(company.parent_path, '/', 1)::int
+             WHERE account.account_type = 'asset_receivable'
+               AND aml.parent_state = 'posted'
+               AND NOT EXISTS (
+                   SELECT 1 FROM cobranza_partner_profile profile
+                    WHERE profile.partner_id = partner.commercial_partner_id AND profile.company_id = root.id)
+            """
+        )
+
+    @api.model
+    def _create_missing_profiles(self, limit):
+        """Profiles for customers with receivables in a company and no profile yet (at most ``limit``)."""
+        self.env["account.move.line"].flush_model(["account_id", "partner_id", "company_id", "parent_state"])
+        rows = self.env.execute_query(SQL("%s LIMIT %s", self._missing_profiles_query(), limit))
+        if not rows:
+            return self.browse()
+        return (
+            self.sudo()
+            .with_context(mail_create_nolog=True, tracking_disable=True)
+            .create(
+                [
+                    self._prepare_profile_values(
+                        self.env["res.partner"].browse(partner_id), self.env["res.company"].browse(company_id)
+                    )
+                    for partner_id, company_id in rows
+                ]
+            )
+        )
+
+    @api.model
+    def _count_missing_profiles(self):
+        return self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) missing", self._missing_profiles_query()))[0][0]
+
+    def action_refresh(self):
+        """Refresh these customers now (metrics, segment, statuses)."""
+        self._refresh(fields.Date.context_today(self))
+        return True
+
+    def _refresh(self, today):
+        """Compute metrics, segment and statuses of these profiles for ``today``; write only what changed."""
+        for company, profiles in self.sudo().grouped("company_id").items():
+            profiles._refresh_company(company, today)
+
+    def _refresh_company(self, company, today):
+        Facts = self.env["cobranza.receivable.facts"]
+        partners = self.partner_id
+        window_start = today - timedelta(days=company.cobranza_metrics_window_days)
+        lines = Facts._payment_behaviour_lines(partners.ids, company, window_start)
+        last_payments = Facts._last_payment_dates(partners.ids, company)
+        broken = Facts._broken_promise_counts(partners.ids, company, window_start)
+        credit = partners._cobranza_credit_facts(company)
+        segments = self.env["cobranza.segment"]._for_company(company)
+        engine_segments = [segment._engine_segment() for segment in segments]
+        Rule = self.env["cobranza.segment.rule"]
+        changes = []
+        updates = {}
+        for profile in self:
+            partner_id = profile.partner_id.id
+            facts = credit[partner_id]
+            limit = facts.base_limit and (
+                facts.base_limit + sum(increase.amount for increase in facts.increases if increase.in_force(today))
+            )
+            metrics = payment_behaviour.compute_metrics(
+                lines.get(partner_id, []),
+                today,
+                window_days=company.cobranza_metrics_window_days,
+                grace_days=company.cobranza_grace_days,
+                tolerance=company.cobranza_tolerance_amount,
+                exposure=facts.exposure,
+                credit_limit=limit,
+                broken_promises=broken.get(partner_id, 0),
+                last_payment_date=last_payments.get(partner_id),
+                rounding=company.currency_id.rounding,
+            )
+            values = {
+                **profile._prepare_metrics_values(metrics),
+                "metrics_date": today,
+                "segment_id": profile.segment_id.id,
+                "segment_reason": profile.segment_reason,
+                "segment_date": profile.segment_date,
+                "collector_id": profile.collector_id.id,
+            }
+            if not profile.segment_locked and engine_segments:
+                result = segmentation.classify(metrics, engine_segments)
+                segment = segments.browse(result.segment_key) if result.segment_key else profile.segment_id
+                if result.segment_key and segment != profile.segment_id:
+                    reason = "\n".join(Rule._describe(condition) for condition in result.conditions) or _(
+                        "Catch-all segment: no rule to meet."
+                    )
+                    values.update(segment_id=segment.id, segment_reason=reason, segment_date=today)
+                    changes.append((profile, profile.segment_id, segment, reason))
+                if not profile.collector_id and segment.collector_id:
+                    values["collector_id"] = segment.collector_id.id
+            if profile._snapshot_changed(values):
+                updates[profile.id] = values
+        self._bulk_update(updates)
+        self.env["cobranza.segment.change"]._bulk_log(changes, source="rule")
+        self._refresh_statuses(today, company)
+
+    def _prepare_metrics_values(self, metrics):
+        """Field values of an engine Metrics; integrators add their own metrics here."""
+        return {
+            "paid_invoice_count": metrics.paid_invoices,
+            # Undefined ratios are stored empty (NULL) so that averages over customers ignore them.
+            "on_time_ratio": round(metrics.on_time_ratio * 100, 2) if metrics.on_time_ratio is not None else None,
+            "avg_days_late": round(metrics.avg_days_late, 1) if metrics.avg_days_late is not None else None,
+            "worst_days_overdue": metrics.worst_days_overdue,
+            "overdue_amount": metrics.overdue_amount,
+            "open_amount": metrics.open_amount,
+            "credit_use": round(metrics.credit_use * 100, 1) if metrics.credit_use is not None else None,
+            "last_payment_date": metrics.last_payment_date or False,
+            "broken_promise_count": metrics.broken_promises,
+        }
+
+    def _snapshot_changed(self, values):
+        self.ensure_one()
+        for name, value in values.items():
+            current = self[name]
+            if isinstance(current, models.BaseModel):
+                current = current.id
+            if current != value and (current or value):
+                return True
+        return False
+
+    def _bulk_update(self, values_by_id):
+        """Write the daily snapshot of many profiles in one UPDATE, whatever their number.
+
+        The ORM would write them in chunks of a hundred rows; one statement keeps the cost of a
+        refresh independent of the number of customers. The cache is invalidated afterwards.
+        """
+        if not values_by_id:
+            return
+        names = sorted(next(iter(values_by_id.values())))
+        casts = {name: self._fields[name].column_type[1] for name in names}
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s)",
+                profile_id,
+                SQL(", ").join(None if values[name] is False else values[name] for name in names),
+            )
+            for profile_id, values in values_by_id.items()
+        )
+        self.env.execute_query(
+            SQL(
+                "UPDATE cobranza_partner_profile AS profile SET %s, write_date = %s, write_uid = %s "
+                "FROM (VALUES %s) AS new_values(id, %s) WHERE profile.id = new_values.id",
+                SQL(", ").join(
+                    SQL("%s = new_values.%s::%s", SQL.identifier(name), SQL.identifier(name), SQL(casts[name]))
+                    for name in names
+                ),
+                fields.Datetime.now(),
+                self.env.uid,
+                rows,
+                SQL(", ").join(SQL.identifier(name) for name in names),
+            )
+        )
+        self.browse(list(values_by_id)).invalidate_recordset([*names, "write_date", "write_uid"])
+
+    def _refresh_statuses(self, today, company=None):
+        """Collection status of these customers' invoices and of the customers themselves."""
+        Facts = self.env["cobranza.receivable.facts"]
+        Move = self.env["account.move"].sudo()
+        for scope, profiles in self.sudo().grouped("company_id").items():
+            if company and scope != company:
+                continue
+            partner_ids = profiles.partner_id.ids
+            rows = Facts._invoices_to_classify(partner_ids, scope)
+            open_lines = Facts._open_receivables(partner_ids, scope)
+            statuses = Move._cobranza_compute_statuses(rows, open_lines, scope, today)
+            to_write = defaultdict(list)
+            per_partner = defaultdict(list)
+            for move_id, partner_id, stored, _dispute, _legal in rows:
+                status = statuses[move_id]
+                per_partner[partner_id].append(status)
+                if status != stored:
+                    to_write[status].append(move_id)
+            # One UPDATE per status value, whatever the number of invoices and customers.
+            for status, move_ids in to_write.items():
+                self.env.execute_query(
+                    SQL("UPDATE account_move SET cobranza_status = %s WHERE id = ANY(%s)", status, move_ids)
+                )
+                Move.browse(move_ids).invalidate_recordset(["cobranza_status"])
+            by_status = defaultdict(list)
+            for profile in profiles:
+                status = collection_status.customer_status(per_partner.get(profile.partner_id.id, []))
+                if profile.collection_status != status:
+                    by_status[status].append(profile.id)
+            for status, profile_ids in by_status.items():
+                self.env.execute_query(
+                    SQL(
+                        "UPDATE cobranza_partner_profile SET collection_status = %s WHERE id = ANY(%s)",
+                        status,
+                        profile_ids,
+                    )
+                )
+                self.browse(profile_ids).invalidate_recordset(["collection_status"])

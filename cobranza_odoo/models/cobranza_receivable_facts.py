@@ -3,7 +3,7 @@ from collections import defaultdict, namedtuple
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..engine import aging
+from ..engine import aging, payment_behaviour
 
 OpenReceivable = namedtuple("OpenReceivable", "line_id move_id partner_id date_maturity residual")
 
@@ -262,3 +262,146 @@ class CobranzaReceivableFacts(models.AbstractModel):
                 rates[currency_id] = currency._get_conversion_rate(currency, company_currency, company, today)
             totals[partner_id] += company_currency.round(amount * rates[currency_id])
         return dict(totals)
+
+    @api.model
+    def _payment_behaviour_lines(self, partner_ids, company, window_start):
+        """{partner: [engine ReceivableLine]}: invoice installments still open or paid in the window.
+
+        Only real payments (payment entries and bank statement lines) are attached to the
+        lines: credit notes, reversals and exchange differences settle a line without being a
+        payment, so they are left out.
+        """
+        if not partner_ids:
+            return {}
+        self.env["account.move.line"].flush_model()
+        self.env["account.move"].flush_model(["move_type", "origin_payment_id", "statement_line_id"])
+        self.env["account.partial.reconcile"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT aml.id, aml.move_id, partner.commercial_partner_id, aml.balance,
+                   COALESCE(aml.date_maturity, aml.date), aml.amount_residual
+              FROM account_move_line aml
+              JOIN account_account account ON account.id = aml.account_id
+              JOIN account_move move ON move.id = aml.move_id
+              JOIN res_partner partner ON partner.id = aml.partner_id
+             WHERE account.account_type = 'asset_receivable'
+               AND aml.parent_state = 'posted'
+               AND move.move_type = 'out_invoice'
+               AND aml.balance > 0
+               AND partner.commercial_partner_id = ANY(%(partners)s)
+               AND %(company)s
+               AND (aml.amount_residual != 0 OR EXISTS (
+                       SELECT 1 FROM account_partial_reconcile apr
+                        WHERE apr.debit_move_id = aml.id AND apr.max_date >= %(window_start)s))
+            """,
+                partners=list(partner_ids),
+                company=self._company_family_sql(company),
+                window_start=window_start,
+            )
+        )
+        payments = defaultdict(list)
+        if rows:
+            for line_id, amount, date in self.env.execute_query(
+                SQL(
+                    """
+                SELECT apr.debit_move_id, apr.amount, credit_line.date
+                  FROM account_partial_reconcile apr
+                  JOIN account_move_line credit_line ON credit_line.id = apr.credit_move_id
+                  JOIN account_move credit_move ON credit_move.id = credit_line.move_id
+                 WHERE apr.debit_move_id = ANY(%(lines)s)
+                   AND (credit_move.origin_payment_id IS NOT NULL OR credit_move.statement_line_id IS NOT NULL)
+                """,
+                    lines=[row[0] for row in rows],
+                )
+            ):
+                payments[line_id].append(payment_behaviour.Payment(amount, date))
+        result = defaultdict(list)
+        for line_id, move_id, partner_id, balance, maturity, residual in rows:
+            result[partner_id].append(
+                payment_behaviour.ReceivableLine(
+                    key=line_id,
+                    invoice_key=move_id,
+                    amount=balance,
+                    date_maturity=maturity,
+                    residual=residual,
+                    payments=tuple(payments.get(line_id, ())),
+                )
+            )
+        return dict(result)
+
+    @api.model
+    def _last_payment_dates(self, partner_ids, company):
+        """{partner: date of its last payment} (payments and bank statement lines)."""
+        if not partner_ids:
+            return {}
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT partner.commercial_partner_id, MAX(aml.date)
+              FROM account_move_line aml
+              JOIN account_account account ON account.id = aml.account_id
+              JOIN account_move move ON move.id = aml.move_id
+              JOIN res_partner partner ON partner.id = aml.partner_id
+             WHERE account.account_type = 'asset_receivable'
+               AND aml.parent_state = 'posted'
+               AND aml.balance < 0
+               AND (move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL)
+               AND partner.commercial_partner_id = ANY(%(partners)s)
+               AND %(company)s
+             GROUP BY partner.commercial_partner_id
+            """,
+                partners=list(partner_ids),
+                company=self._company_family_sql(company),
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _broken_promise_counts(self, partner_ids, company, since):
+        """{partner: promises broken since ``since``}. Payment agreements fill this in."""
+        return {}
+
+    @api.model
+    def _invoices_to_classify(self, partner_ids, company):
+        """Posted customer invoices whose collection status may need a refresh, with their flags.
+
+        [(move id, partner, stored status, in dispute, legal)] — every invoice still open and
+        every invoice whose stored status is not 'paid' yet.
+        """
+        if not partner_ids:
+            return []
+        self.env["account.move"].flush_model(
+            [
+                "move_type",
+                "state",
+                "commercial_partner_id",
+                "company_id",
+                "payment_state",
+                "cobranza_status",
+                "cobranza_dispute",
+                "cobranza_legal",
+            ]
+        )
+        return self.env.execute_query(
+            SQL(
+                """
+            SELECT move.id, move.commercial_partner_id, move.cobranza_status,
+                   COALESCE(move.cobranza_dispute, FALSE), COALESCE(move.cobranza_legal, FALSE)
+              FROM account_move move
+             WHERE move.move_type = 'out_invoice'
+               AND move.state = 'posted'
+               AND move.commercial_partner_id = ANY(%(partners)s)
+               AND %(company)s
+               AND (move.cobranza_status IS NULL OR move.cobranza_status != 'paid'
+                    OR move.payment_state NOT IN ('paid', 'in_payment', 'reversed'))
+            """,
+                partners=list(partner_ids),
+                company=self._company_family_sql(company, alias="move"),
+            )
+        )
+
+    @api.model
+    def _moves_under_agreement(self, move_ids, today):
+        """Ids of the invoices covered today by an active, honoured agreement. Agreements fill this in."""
+        return set()

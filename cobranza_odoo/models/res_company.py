@@ -28,6 +28,21 @@ class ResCompany(models.Model):
         "'30,60,90,120' gives Current, 1-30, 31-60, 61-90, 91-120 and more than 120 days.",
     )
 
+    cobranza_metrics_window_days = fields.Integer(
+        string="Payment History Window",
+        default=365,
+        help="Days of payment history the customer metrics and segments look at.",
+    )
+    cobranza_due_soon_days = fields.Integer(
+        string="Due Soon Within",
+        default=7,
+        help="An invoice with an installment falling due within this many days is 'due soon'.",
+    )
+    cobranza_serious_days = fields.Integer(
+        string="Serious Delinquency After",
+        default=90,
+        help="An invoice with an installment overdue more than this many days is a serious delinquency.",
+    )
     cobranza_payment_instructions = fields.Html(
         string="How to Pay",
         translate=True,
@@ -61,9 +76,20 @@ class ResCompany(models.Model):
             "receipt by replying to this message.</p>"
         )
 
-    @api.constrains("cobranza_grace_days", "cobranza_tolerance_amount", "cobranza_credit_hold_days")
+    @api.constrains(
+        "cobranza_grace_days",
+        "cobranza_tolerance_amount",
+        "cobranza_credit_hold_days",
+        "cobranza_metrics_window_days",
+        "cobranza_due_soon_days",
+        "cobranza_serious_days",
+    )
     def _check_cobranza_defaults(self):
         for company in self:
+            if company.cobranza_metrics_window_days < 30:
+                raise ValidationError(_("The payment history window must cover at least 30 days."))
+            if company.cobranza_due_soon_days < 0 or company.cobranza_serious_days < 1:
+                raise ValidationError(_("'Due soon' days cannot be negative and 'serious delinquency' needs a day."))
             if company.cobranza_grace_days < 0:
                 raise ValidationError(_("Grace days cannot be negative."))
             if company.cobranza_tolerance_amount < 0:

@@ -247,7 +247,6 @@ class ResPartner(models.Model):
                 ]
             )
         }
-        hold_days = company.cobranza_credit_hold_days
         result = {}
         for partner in partners:
             known = exposure[partner.id]
@@ -265,10 +264,31 @@ class ResPartner(models.Model):
                 oldest_days_overdue=known.oldest_days_overdue,
                 on_hold=bool(profile and profile.credit_hold),
                 hold_reason=(profile.credit_hold_reason or "") if profile else "",
-                hold_days=hold_days,
+                hold_days=(profile and profile.segment_id.hold_days) or company.cobranza_credit_hold_days,
+                segment_action=profile._credit_action_override() if profile else None,
                 rounding=company.currency_id.rounding,
             )
         return result
+
+    @api.model
+    def _cobranza_credit_enforced(self, company):
+        """True when the credit check may stop something in ``company``: its setting or a segment's."""
+        company = self.env["cobranza.receivable.facts"]._scope_company(company)
+        if company.cobranza_credit_action != "none":
+            return True
+        return bool(
+            self.env["cobranza.segment"]
+            .sudo()
+            .search_count(
+                [
+                    ("credit_action", "in", ("warn", "block")),
+                    "|",
+                    ("company_id", "=", False),
+                    ("company_id", "=", company.id),
+                ],
+                limit=1,
+            )
+        )
 
     @api.model
     def _cobranza_decide(self, facts, amount, company):

@@ -20,11 +20,13 @@ class SaleOrder(models.Model):
     def _compute_cobranza_credit_status(self):
         self.cobranza_credit_status = False
         self.cobranza_credit_message = False
+        Partner = self.env["res.partner"]
+        enforced = {company: Partner._cobranza_credit_enforced(company) for company in self.company_id.root_id}
         pending = self.filtered(
             lambda order: (
                 order.state in ("draft", "sent")
-                and order.partner_invoice_id
-                and order.company_id.root_id.cobranza_credit_action != "none"
+                and order._cobranza_credit_partner()
+                and enforced[order.company_id.root_id]
             )
         )
         for order, decision in pending._cobranza_credit_decisions().items():

@@ -6,3 +6,4 @@ from . import test_demo_portfolio
 from . import test_translations
 from . import test_credit_limit
 from . import test_customer_statement
+from . import test_segments

@@ -85,5 +85,6 @@ class TestPartnerProfile(CobranzaCommon):
         profile.with_context(tracking_disable=False, mail_notrack=False).collector_id = self.collector
         self.env.flush_all()
         self.env.cr.precommit.run()  # tracking values are written when the transaction commits
+        profile.invalidate_recordset(["message_ids"])
         tracked = profile.message_ids.tracking_value_ids.filtered(lambda value: value.field_id.name == "collector_id")
         self.assertEqual(tracked.new_value_char, self.collector.name)

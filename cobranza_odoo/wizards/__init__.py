@@ -1,1 +1,2 @@
 from . import cobranza_credit_check_wizard
+from . import cobranza_collector_assign_wizard
