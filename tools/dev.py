@@ -425,7 +425,11 @@ def get_postgres():
 # --------------------------------------------------------------------------- running Odoo
 
 
-def run_odoo(odoo_root, pg, args, log_file=None, summary=True):
+# No single Odoo step may hang CI: it is stopped after this long (CI allows 90 minutes in all).
+ODOO_STEP_TIMEOUT = 30 * 60
+
+
+def run_odoo(odoo_root, pg, args, log_file=None, timeout=ODOO_STEP_TIMEOUT):
     """Run Odoo with our wrapper; return (returncode, summary dict)."""
     LOCAL.mkdir(exist_ok=True)
     summary_file = tempfile.NamedTemporaryFile(suffix=".json", delete=False, dir=LOCAL)
@@ -445,13 +449,17 @@ def run_odoo(odoo_root, pg, args, log_file=None, summary=True):
     ]
     if log_file:
         command += ["--logfile", str(log_file)]
-    result = subprocess.run(command, cwd=REPO, check=False)
+    try:
+        returncode = subprocess.run(command, cwd=REPO, check=False, timeout=timeout).returncode
+    except subprocess.TimeoutExpired:
+        say(f"Odoo did not finish within {timeout // 60} minutes: stopped (see {log_file or 'the output above'}).")
+        returncode = 124
     try:
         data = json.loads(Path(summary_file.name).read_text() or "{}")
     except json.JSONDecodeError:
         data = {}
     os.unlink(summary_file.name)
-    return result.returncode, data
+    return returncode, data
 
 
 def odoo_shell(odoo_root, pg, dbname, script, log_file=None):

@@ -126,6 +126,9 @@ class CobranzaDemoPortfolio(models.AbstractModel):
         for index, profile in enumerate(profiles.sorted("id")):
             profile.collector_id = collectors[index % len(collectors)]
         self._demo_credit(rng, partners, products, today, company, profiles)
+        self._demo_disputes(partners)
+        # Segments, metrics and statuses as the daily run would leave them.
+        profiles._refresh(today)
         _logger.info("Collections demo portfolio: %s customers, %s invoices.", len(partners), len(invoices))
 
     # ------------------------------------------------------------------ people
@@ -381,6 +384,27 @@ class CobranzaDemoPortfolio(models.AbstractModel):
                 "reason": "Temporada de obras de fin de año",
             }
         )
+
+    @api.model
+    def _demo_disputes(self, partners):
+        """A contested invoice and one handed over to a lawyer."""
+        open_invoices = self.env["account.move"].search(
+            [
+                ("partner_id", "in", partners.ids),
+                ("move_type", "=", "out_invoice"),
+                ("payment_state", "=", "not_paid"),
+                ("state", "=", "posted"),
+            ],
+            order="invoice_date_due asc",
+        )
+        if len(open_invoices) >= 2:
+            open_invoices[-1].write(
+                {
+                    "cobranza_dispute": True,
+                    "cobranza_dispute_reason": "El cliente reporta mercancía dañada en la entrega",
+                }
+            )
+            open_invoices[0].cobranza_legal = True
 
 
 def _demo_vat(rng, country, is_company):

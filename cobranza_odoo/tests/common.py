@@ -80,6 +80,23 @@ class CobranzaCommon(AccountTestInvoicingCommon):
             move.action_post()
         return move
 
+    def _render_pdf(self, report_ref, res_ids):
+        """Render a report as a real PDF with wkhtmltopdf.
+
+        wkhtmltopdf fetches the report's assets from this server: in test mode the server
+        answers with the test's own cursor instead of waiting for the registry being tested.
+        """
+        self.registry.enter_test_mode(self.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+        content, report_format = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(report_ref, res_ids)
+        )
+        self.assertEqual(report_format, "pdf")
+        self.assertTrue(content.startswith(b"%PDF"))
+        return content
+
     @classmethod
     def _pay(cls, invoices, amount, days_ago=0):
         """Register a payment of ``amount`` on ``invoices`` through Odoo's own wizard."""

@@ -116,3 +116,12 @@ class TestDemoPortfolio(CobranzaCommon):
         self.assertEqual(len(profiles.filtered("credit_hold")), 1)
         increases = self.env["cobranza.credit.increase"].sudo().search([("partner_id", "in", self.customers.ids)])
         self.assertEqual(increases.state, "active")
+
+    def test_demo_customers_are_segmented_and_have_statuses(self):
+        profiles = self.env["cobranza.partner.profile"].sudo().search([("partner_id", "in", self.customers.ids)])
+        self.assertTrue(all(profiles.mapped("metrics_date")))
+        self.assertGreaterEqual(len(profiles.segment_id), 3)
+        self.assertGreaterEqual(len(set(profiles.mapped("collection_status"))), 3)
+        invoices = self.invoices.filtered(lambda move: move.state == "posted")
+        self.assertIn("in_dispute", invoices.mapped("cobranza_status"))
+        self.assertIn("legal", invoices.mapped("cobranza_status"))

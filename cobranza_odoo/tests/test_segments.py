@@ -1,7 +1,6 @@
 from datetime import datetime, time, timedelta
 
 from freezegun import freeze_time
-
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged

@@ -179,3 +179,11 @@ def test_outcome_grows_with_the_strictness_of_the_setting(balance, amount, limit
         for a in credit.ACTIONS
     ]
     assert outcomes == sorted(outcomes)
+
+
+def test_the_segment_setting_replaces_the_company_setting():
+    strict_segment = facts(segment_action="block")
+    assert credit.decide(strict_segment, 5_000.0, TODAY, action="none").outcome == "block"
+    lenient_segment = facts(segment_action="none")
+    assert credit.decide(lenient_segment, 5_000.0, TODAY, action="block").outcome == "allow"
+    assert credit.decide(facts(), 5_000.0, TODAY, action="warn").outcome == "warn"
