@@ -89,6 +89,7 @@ class PlannedLine:
     level_key: object
     residual: float
     days_late: int
+    date_maturity: object = None
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,8 @@ def plan_customer(lines, levels, customer, today, split_by_level=False):
         if level.min_amount and compare(base, level.min_amount, customer.rounding) < 0:
             skips.append(Skip(line.key, "below_min_amount", level.key))
             continue
-        planned.append(PlannedLine(line.key, level.key, line.residual, days_past_due(line.date_maturity, today)))
+        days_late = days_past_due(line.date_maturity, today)
+        planned.append(PlannedLine(line.key, level.key, line.residual, days_late, line.date_maturity))
 
     if not planned:
         return Plan((), tuple(skips))

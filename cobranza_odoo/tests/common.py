@@ -1,8 +1,11 @@
+import io
 from datetime import timedelta
 
+from lxml import html as lxml_html
 from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.tests import new_test_user
+from PyPDF2 import PdfReader
 
 
 class CobranzaCommon(AccountTestInvoicingCommon):
@@ -95,7 +98,14 @@ class CobranzaCommon(AccountTestInvoicingCommon):
         )
         self.assertEqual(report_format, "pdf")
         self.assertTrue(content.startswith(b"%PDF"))
+        self.assertGreaterEqual(len(PdfReader(io.BytesIO(content)).pages), 1)
         return content
+
+    def _report_text(self, report_ref, res_ids):
+        """The text of a report as wkhtmltopdf receives it (text extraction from the PDF itself
+        depends on which fonts wkhtmltopdf could load, so content is checked on this)."""
+        html = self.env["ir.actions.report"]._render_qweb_html(report_ref, res_ids)[0]
+        return " ".join(lxml_html.fromstring(html).text_content().split())
 
     @classmethod
     def _pay(cls, invoices, amount, days_ago=0):
