@@ -3,6 +3,8 @@ from . import res_config_settings
 from . import cobranza_receivable_facts
 from . import cobranza_segment
 from . import cobranza_segment_rule
+from . import cobranza_policy
+from . import cobranza_policy_level
 from . import cobranza_partner_profile
 from . import cobranza_segment_change
 from . import cobranza_credit_increase
@@ -11,6 +13,8 @@ from . import cobranza_credit_gate
 from . import res_partner
 from . import account_move
 from . import account_move_line
+from . import cobranza_dunning
+from . import cobranza_dunning_line
 from . import sale_order
 from . import payment_transaction
 from . import cobranza_demo_portfolio

@@ -31,6 +31,7 @@ class AccountMove(models.Model):
     cobranza_legal = fields.Boolean(
         string="Legal Collection", tracking=True, copy=False, help="Handed over to a lawyer or a collection agency."
     )
+    cobranza_dunning_line_ids = fields.One2many("cobranza.dunning.line", "move_id", string="Reminders", readonly=True)
     cobranza_days_overdue = fields.Integer(
         string="Days Overdue",
         compute="_compute_cobranza_days_overdue",

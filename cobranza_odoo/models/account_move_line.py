@@ -1,4 +1,7 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..engine import aging
 
@@ -12,6 +15,49 @@ class AccountMoveLine(models.Model):
         help="Days since this installment fell due; negative while it is not due yet.",
     )
     cobranza_aging_bucket = fields.Char(string="Aging Bucket", compute="_compute_cobranza_aging")
+    cobranza_level_id = fields.Many2one(
+        "cobranza.policy.level",
+        string="Dunning Level",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The last dunning level sent for this installment.",
+    )
+    cobranza_last_dunning_date = fields.Date(string="Last Reminder", readonly=True, copy=False)
+    cobranza_dunning_processed_on = fields.Date(string="Handled by Dunning On", readonly=True, copy=False)
+    cobranza_dunning_line_ids = fields.One2many("cobranza.dunning.line", "move_line_id", string="Reminders")
+
+    @api.model
+    def _cobranza_mark_dunning(self, line_ids, processed_on=None, level_by_line=None, sent_on=None):
+        """Bulk-mark receivable lines: handled by today's run, and/or the level sent to them.
+
+        One UPDATE per level, whatever the number of lines (writing through the ORM would also
+        run the journal items' accounting checks for nothing).
+        """
+        if processed_on and line_ids:
+            self.env.execute_query(
+                SQL(
+                    "UPDATE account_move_line SET cobranza_dunning_processed_on = %s WHERE id = ANY(%s)",
+                    processed_on,
+                    list(line_ids),
+                )
+            )
+        by_level = defaultdict(list)
+        for line_id, level_id in (level_by_line or {}).items():
+            by_level[level_id].append(line_id)
+        for level_id, ids in by_level.items():
+            self.env.execute_query(
+                SQL(
+                    "UPDATE account_move_line SET cobranza_level_id = %s, cobranza_last_dunning_date = %s "
+                    "WHERE id = ANY(%s)",
+                    level_id,
+                    sent_on,
+                    ids,
+                )
+            )
+        self.browse(list(line_ids or []) + list(level_by_line or [])).invalidate_recordset(
+            ["cobranza_dunning_processed_on", "cobranza_level_id", "cobranza_last_dunning_date"]
+        )
 
     @api.depends("date_maturity", "date", "company_id")
     def _compute_cobranza_aging(self):

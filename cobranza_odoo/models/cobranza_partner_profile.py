@@ -71,6 +71,16 @@ class CobranzaPartnerProfile(models.Model):
     last_payment_date = fields.Date(string="Last Payment", readonly=True)
     broken_promise_count = fields.Integer(string="Broken Promises", readonly=True)
 
+    # Dunning: which policy, and whether to dun this customer at all.
+    policy_id = fields.Many2one(
+        "cobranza.policy", string="Dunning Policy", tracking=True, help="Instead of the segment's or company's policy."
+    )
+    dunning_excluded = fields.Boolean(string="No Dunning", tracking=True)
+    dunning_exclusion_reason = fields.Char(string="Why No Dunning", tracking=True)
+    dunning_paused_until = fields.Date(string="Dunning Paused Until", tracking=True)
+    dunning_checked_on = fields.Date(readonly=True, copy=False, index=True)
+    dunning_count = fields.Integer(string="Reminders", compute="_compute_dunning_count")
+
     segment_id = fields.Many2one("cobranza.segment", string="Segment", tracking=True, index=True, copy=False)
     segment_color = fields.Integer(related="segment_id.color")
     segment_locked = fields.Boolean(
@@ -116,7 +126,16 @@ class CobranzaPartnerProfile(models.Model):
             if not profile.segment_id or not (profile.segment_lock_reason or "").strip():
                 raise ValidationError(_("To lock a segment, choose the segment and say why."))
 
-    MANAGER_FIELDS = ("credit_hold", "credit_hold_reason", "segment_id", "segment_locked", "segment_lock_reason")
+    MANAGER_FIELDS = (
+        "credit_hold",
+        "credit_hold_reason",
+        "segment_id",
+        "segment_locked",
+        "segment_lock_reason",
+        "policy_id",
+        "dunning_excluded",
+        "dunning_exclusion_reason",
+    )
 
     def write(self, vals):
         if set(vals) & set(self.MANAGER_FIELDS) and not self.env.su:
@@ -196,6 +215,34 @@ class CobranzaPartnerProfile(models.Model):
             "view_mode": "form",
         }
 
+    def _compute_dunning_count(self):
+        counts = {
+            (partner, company): count
+            for partner, company, count in self.env["cobranza.dunning"]._read_group(
+                [("partner_id", "in", self.partner_id.ids)], ["partner_id", "company_id"], ["__count"]
+            )
+        }
+        for profile in self:
+            profile.dunning_count = counts.get((profile.partner_id, profile.company_id), 0)
+
+    @api.constrains("dunning_excluded", "dunning_exclusion_reason")
+    def _check_dunning_exclusion(self):
+        for profile in self:
+            if profile.dunning_excluded and not (profile.dunning_exclusion_reason or "").strip():
+                raise ValidationError(_("Say why %s gets no reminders.", profile.partner_id.display_name))
+
+    def _dunning_policy(self):
+        """The policy that applies: the customer's own, its segment's, or the company's default."""
+        self.ensure_one()
+        return self.policy_id or self.segment_id.policy_id or self.company_id.cobranza_policy_id
+
+    def action_open_dunnings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_dunning_action")
+        action["domain"] = [("partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id)]
+        action["context"] = {}
+        return action
+
     def _credit_action_override(self):
         """The credit enforcement the customer's segment imposes, or None to follow the company."""
         self.ensure_one()
@@ -265,7 +312,7 @@ class CobranzaPartnerProfile(models.Model):
     @api.model
     def _create_missing_profiles(self, limit):
         """Profiles for customers with receivables in a company and no profile yet (at most ``limit``)."""
-        self.env["account.move.line"].flush_model(["account_id", "partner_id", "company_id", "parent_state"])
+        self.env["cobranza.receivable.facts"]._flush_for_facts()
         rows = self.env.execute_query(SQL("%s LIMIT %s", self._missing_profiles_query(), limit))
         if not rows:
             return self.browse()
@@ -284,6 +331,7 @@ class CobranzaPartnerProfile(models.Model):
 
     @api.model
     def _count_missing_profiles(self):
+        self.env["cobranza.receivable.facts"]._flush_for_facts()
         return self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) missing", self._missing_profiles_query()))[0][0]
 
     def action_refresh(self):

@@ -46,7 +46,16 @@ class CobranzaReceivableFacts(models.AbstractModel):
         return company.root_id
 
     @api.model
+    def _flush_for_facts(self):
+        """The facts are read with SQL: write pending ORM changes of what they read first."""
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["account.move.line"].flush_model()
+        self.env["account.move"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+
+    @api.model
     def _company_family_sql(self, company, alias="aml"):
+        self._flush_for_facts()
         family = self.env["res.company"].search([("id", "child_of", self._scope_company(company).id)])
         return SQL("%s = ANY(%s)", SQL.identifier(alias, "company_id"), family.ids)
 

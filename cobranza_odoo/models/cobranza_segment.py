@@ -42,6 +42,9 @@ class CobranzaSegment(models.Model):
         domain="[('share', '=', False)]",
         help="Assigned to the customers of this segment who have no collector yet.",
     )
+    policy_id = fields.Many2one(
+        "cobranza.policy", string="Dunning Policy", help="Instead of the company's default dunning policy."
+    )
     customer_count = fields.Integer(string="Customers", compute="_compute_customer_count")
 
     @api.constrains("hold_days")

@@ -43,6 +43,18 @@ class ResCompany(models.Model):
         default=90,
         help="An invoice with an installment overdue more than this many days is a serious delinquency.",
     )
+    cobranza_policy_id = fields.Many2one(
+        "cobranza.policy",
+        string="Default Dunning Policy",
+        help="Used for customers whose segment or profile does not choose another one.",
+    )
+    cobranza_dunning_mode = fields.Selection(
+        [("off", "Off"), ("draft", "Prepare drafts to review"), ("send", "Send automatically")],
+        string="Daily Dunning Run",
+        default="off",
+        required=True,
+        help="What the daily dunning run does for this company. Off by default: nobody is contacted until you choose.",
+    )
     cobranza_payment_instructions = fields.Html(
         string="How to Pay",
         translate=True,

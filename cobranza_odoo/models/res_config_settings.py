@@ -1,9 +1,14 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    cobranza_policy_id = fields.Many2one(related="company_id.cobranza_policy_id", readonly=False)
+    cobranza_dunning_mode = fields.Selection(related="company_id.cobranza_dunning_mode", readonly=False)
+    cobranza_other_dunning_modules = fields.Char(
+        string="Other Dunning Engines", compute="_compute_cobranza_other_dunning_modules"
+    )
     cobranza_grace_days = fields.Integer(related="company_id.cobranza_grace_days", readonly=False)
     cobranza_tolerance_amount = fields.Monetary(related="company_id.cobranza_tolerance_amount", readonly=False)
     cobranza_aging_buckets = fields.Char(related="company_id.cobranza_aging_buckets", readonly=False)
@@ -14,3 +19,13 @@ class ResConfigSettings(models.TransientModel):
     cobranza_metrics_window_days = fields.Integer(related="company_id.cobranza_metrics_window_days", readonly=False)
     cobranza_due_soon_days = fields.Integer(related="company_id.cobranza_due_soon_days", readonly=False)
     cobranza_serious_days = fields.Integer(related="company_id.cobranza_serious_days", readonly=False)
+
+    @api.depends("company_id")
+    def _compute_cobranza_other_dunning_modules(self):
+        """Other dunning engines installed here: two engines would remind the same customers twice."""
+        installed = (
+            self.env["ir.module.module"]
+            .sudo()
+            .search([("name", "in", ("account_followup", "account_credit_control")), ("state", "=", "installed")])
+        )
+        self.cobranza_other_dunning_modules = ", ".join(installed.mapped("shortdesc")) or False

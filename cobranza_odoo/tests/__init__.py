@@ -7,3 +7,4 @@ from . import test_translations
 from . import test_credit_limit
 from . import test_customer_statement
 from . import test_segments
+from . import test_dunning

@@ -1,2 +1,4 @@
 from . import cobranza_credit_check_wizard
 from . import cobranza_collector_assign_wizard
+from . import cobranza_dunning_run_wizard
+from . import cobranza_dunning_run_wizard_line

@@ -1,0 +1,60 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class CobranzaDunningLine(models.Model):
+    """One receivable line in a communication, at its own level, as it stood that day."""
+
+    _name = "cobranza.dunning.line"
+    _description = "Dunning Line"
+    _order = "dunning_id, date_maturity, id"
+
+    dunning_id = fields.Many2one("cobranza.dunning", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="dunning_id.company_id", store=True)
+    currency_id = fields.Many2one(related="dunning_id.currency_id")
+    partner_id = fields.Many2one(related="dunning_id.partner_id", store=True)
+    move_line_id = fields.Many2one(
+        "account.move.line", string="Installment", required=True, ondelete="cascade", index=True
+    )
+    move_id = fields.Many2one("account.move", string="Invoice", required=True, ondelete="cascade", index=True)
+    level_id = fields.Many2one("cobranza.policy.level", string="Level", required=True, ondelete="restrict")
+    date_maturity = fields.Date(string="Due Date", required=True)
+    amount_residual = fields.Monetary(string="Amount Due", required=True)
+    days_late = fields.Integer(string="Days Late")
+    state = fields.Selection(related="dunning_id.state")
+    date = fields.Date(related="dunning_id.date")
+
+    @api.model
+    def _bulk_insert(self, rows):
+        """Insert many lines in one statement: [(dunning, engine PlannedLine, move id)]."""
+        if not rows:
+            return
+        now = fields.Datetime.now()
+        values = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                dunning.id,
+                dunning.company_id.id,
+                dunning.partner_id.id,
+                planned.line_key,
+                move_id,
+                planned.level_key,
+                planned.date_maturity,
+                planned.residual,
+                planned.days_late,
+                self.env.uid,
+                now,
+                self.env.uid,
+                now,
+            )
+            for dunning, planned, move_id in rows
+        )
+        self.env.execute_query(
+            SQL(
+                """INSERT INTO cobranza_dunning_line
+                   (dunning_id, company_id, partner_id, move_line_id, move_id, level_id, date_maturity,
+                    amount_residual, days_late, create_uid, create_date, write_uid, write_date)
+               VALUES %s""",
+                values,
+            )
+        )

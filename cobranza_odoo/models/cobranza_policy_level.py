@@ -1,0 +1,91 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..engine import dunning_levels
+
+STAGES = [
+    ("preventive", "Preventive"),
+    ("administrative", "Administrative"),
+    ("prejudicial", "Pre-legal"),
+    ("judicial", "Judicial"),
+]
+
+
+class CobranzaPolicyLevel(models.Model):
+    """One step of a dunning policy: when, how, and what else happens."""
+
+    _name = "cobranza.policy.level"
+    _description = "Dunning Level"
+    _order = "policy_id, sequence, id"
+
+    policy_id = fields.Many2one("cobranza.policy", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="policy_id.company_id", store=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    sequence = fields.Integer(default=10)
+    name = fields.Char(required=True, translate=True)
+    stage = fields.Selection(STAGES, required=True, default="administrative")
+    offset_days = fields.Integer(
+        string="Days from Due Date",
+        required=True,
+        help="When a line reaches this level: days after its due date (negative: before it).",
+    )
+    min_interval_days = fields.Integer(
+        string="Days since Previous Level", help="At least this many days after the previous level was sent."
+    )
+    min_amount = fields.Monetary(
+        string="Minimum Amount", help="Customers owing less than this (in company currency) skip this level."
+    )
+    message = fields.Html(
+        translate=True,
+        sanitize_style=True,
+        help="The text of the e-mail and of the letter, before the list of invoices.",
+    )
+    send_email = fields.Boolean(string="E-mail", default=True)
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="E-mail Template",
+        domain="[('model', '=', 'cobranza.dunning')]",
+        default=lambda self: self.env.ref("cobranza_odoo.mail_template_dunning", raise_if_not_found=False),
+    )
+    print_letter = fields.Boolean(string="Printed Letter", help="Print the collection letter and keep it as evidence.")
+    schedule_call = fields.Boolean(string="Phone Call", help="Plan a call for the collector, with a script.")
+    call_script = fields.Html(translate=True, help="What the collector says on the call.")
+    server_action_id = fields.Many2one(
+        "ir.actions.server",
+        string="Server Action",
+        domain="[('model_id.model', '=', 'cobranza.dunning')]",
+        help="Run for each communication of this level, e.g. to send a WhatsApp message or call another system. "
+        "It runs after the communication is saved.",
+    )
+    set_credit_hold = fields.Boolean(string="Put on Credit Hold")
+    handoff = fields.Boolean(string="Hand Over", help="Hand the invoices over to a lawyer or a collection agency.")
+    handoff_partner_id = fields.Many2one("res.partner", string="Lawyer or Agency")
+
+    @api.constrains("stage", "handoff", "handoff_partner_id", "send_email", "mail_template_id", "schedule_call")
+    def _check_level(self):
+        for level in self:
+            if level.stage == "judicial" and not (level.handoff and level.handoff_partner_id):
+                raise ValidationError(
+                    _("The judicial level %s hands the invoices over: choose the lawyer or agency.", level.name)
+                )
+            if level.handoff and not level.handoff_partner_id:
+                raise ValidationError(_("Choose the lawyer or agency level %s hands the invoices over to.", level.name))
+            if level.send_email and not level.mail_template_id:
+                raise ValidationError(_("Level %s sends an e-mail: choose its template.", level.name))
+            if not (level.send_email or level.print_letter or level.schedule_call or level.server_action_id):
+                raise ValidationError(_("Level %s does nothing: choose at least one channel.", level.name))
+
+    @api.constrains("sequence", "stage", "offset_days", "min_interval_days", "min_amount")
+    def _check_policy_consistency(self):
+        self.policy_id._check_levels()
+
+    def _engine_level(self):
+        self.ensure_one()
+        return dunning_levels.Level(
+            key=self.id,
+            sequence=self.sequence,
+            stage=self.stage,
+            offset_days=self.offset_days,
+            min_interval_days=self.min_interval_days,
+            min_amount=self.min_amount,
+        )
