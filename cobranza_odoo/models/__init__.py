@@ -14,6 +14,8 @@ from . import res_partner
 from . import account_move
 from . import account_move_line
 from . import cobranza_dunning
+from . import cobranza_agreement
+from . import cobranza_agreement_installment
 from . import cobranza_dunning_line
 from . import sale_order
 from . import payment_transaction

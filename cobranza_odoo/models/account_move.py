@@ -109,6 +109,14 @@ class AccountMove(models.Model):
             self._cobranza_refresh_status_later()
         return result
 
+    def action_cobranza_new_promise(self):
+        """Log a promise to pay for this invoice's open installments."""
+        self.ensure_one()
+        lines = self.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable" and not line.reconciled and line.amount_residual > 0
+        )
+        return self.env["cobranza.agreement"]._new_action(self.commercial_partner_id, lines, "promise")
+
     def _cobranza_refresh_status_later(self):
         """Refresh the collection status of these invoices once, just before the transaction commits.
 
@@ -127,6 +135,12 @@ class AccountMove(models.Model):
     def _cobranza_run_pending_status_refresh(self):
         invoice_ids = self.env.cr.precommit.data.pop("cobranza.status.invoices", set())
         invoices = self.env["account.move"].sudo().browse(invoice_ids).exists()
+        agreements = (
+            self.env["cobranza.agreement"]
+            .sudo()
+            .search([("state", "=", "active"), ("line_ids.move_id", "in", invoices.ids)])
+        )
+        agreements._refresh_progress()  # a payment may complete (or a reversal reopen) an agreement
         invoices.filtered(lambda move: move.state != "posted" and move.cobranza_status).cobranza_status = False
         invoices._cobranza_refresh_status()
         self.env.flush_all()  # called after the main flush, just before commit

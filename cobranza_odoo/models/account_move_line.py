@@ -1,6 +1,7 @@
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..engine import aging
@@ -26,6 +27,21 @@ class AccountMoveLine(models.Model):
     cobranza_last_dunning_date = fields.Date(string="Last Reminder", readonly=True, copy=False)
     cobranza_dunning_processed_on = fields.Date(string="Handled by Dunning On", readonly=True, copy=False)
     cobranza_dunning_line_ids = fields.One2many("cobranza.dunning.line", "move_line_id", string="Reminders")
+
+    def action_cobranza_new_promise(self):
+        """From the worklist: a promise to pay over the selected installments of one customer."""
+        lines = self.filtered(lambda line: line.amount_residual > 0 and not line.reconciled)
+        partners = lines.partner_id.commercial_partner_id
+        if len(partners) != 1:
+            raise UserError(_("Select installments of one customer to log a promise to pay."))
+        return self.env["cobranza.agreement"]._new_action(partners, lines, "promise")
+
+    def action_cobranza_new_agreement(self):
+        lines = self.filtered(lambda line: line.amount_residual > 0 and not line.reconciled)
+        partners = lines.partner_id.commercial_partner_id
+        if len(partners) != 1:
+            raise UserError(_("Select installments of one customer to agree a payment plan."))
+        return self.env["cobranza.agreement"]._new_action(partners, lines, "agreement")
 
     @api.model
     def _cobranza_mark_dunning(self, line_ids, processed_on=None, level_by_line=None, sent_on=None):

@@ -140,15 +140,7 @@ class CobranzaCreditOverride(models.Model):
     def _approvers(self):
         """Collections Managers of the approval's company: who can lift the block."""
         self.ensure_one()
-        group = self.env.ref("cobranza_odoo.group_cobranza_manager")
-        return group.sudo().users.filtered(
-            lambda user: (
-                not user.share
-                and user.active
-                and self.company_id in user.company_ids
-                and user != self.env.ref("base.user_root")
-            )
-        )
+        return self.company_id._cobranza_managers()
 
     def _schedule_approval_activities(self):
         """A to-do for every Collections Manager of the company, on the approval request."""

@@ -276,6 +276,7 @@ class CobranzaDunning(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
             partner_ids=recipients.ids,
+            # replies go to the collector (the template's reply-to)
             attachment_ids=self.letter_attachment_id.ids,
         )
         self.email_sent = True
@@ -331,6 +332,13 @@ class CobranzaDunning(models.Model):
                 dunning.action_state = "done"
             except Exception as error:
                 dunning.write({"action_state": "failed", "failure_reason": str(error)})
+
+    def _notify_get_reply_to(self, default=None):
+        """Customers answer their collector."""
+        result = super()._notify_get_reply_to(default=default)
+        for record in self.filtered(lambda record: record.collector_id.email):
+            result[record.id] = record.collector_id.email_formatted
+        return result
 
     def _message_receive_bounce(self, email, partner):
         """A bounced e-mail: the communication failed and the collector has to find another way."""

@@ -80,6 +80,7 @@ class CobranzaPartnerProfile(models.Model):
     dunning_paused_until = fields.Date(string="Dunning Paused Until", tracking=True)
     dunning_checked_on = fields.Date(readonly=True, copy=False, index=True)
     dunning_count = fields.Integer(string="Reminders", compute="_compute_dunning_count")
+    agreement_count = fields.Integer(string="Agreements", compute="_compute_agreement_count")
 
     segment_id = fields.Many2one("cobranza.segment", string="Segment", tracking=True, index=True, copy=False)
     segment_color = fields.Integer(related="segment_id.color")
@@ -235,6 +236,24 @@ class CobranzaPartnerProfile(models.Model):
         """The policy that applies: the customer's own, its segment's, or the company's default."""
         self.ensure_one()
         return self.policy_id or self.segment_id.policy_id or self.company_id.cobranza_policy_id
+
+    def _compute_agreement_count(self):
+        counts = {
+            (partner, company): count
+            for partner, company, count in self.env["cobranza.agreement"]._read_group(
+                [("partner_id", "in", self.partner_id.ids)], ["partner_id", "company_id"], ["__count"]
+            )
+        }
+        for profile in self:
+            profile.agreement_count = counts.get((profile.partner_id, profile.company_id), 0)
+
+    def action_open_agreements(self):
+        self.ensure_one()
+        return self.partner_id.with_company(self.company_id).action_cobranza_open_agreements()
+
+    def action_new_promise(self):
+        self.ensure_one()
+        return self.partner_id.with_company(self.company_id).action_cobranza_new_promise()
 
     def action_open_dunnings(self):
         self.ensure_one()

@@ -367,9 +367,33 @@ class CobranzaReceivableFacts(models.AbstractModel):
         return dict(rows)
 
     @api.model
+    def _overdue_lines(self, partner, company=None):
+        """The customer's overdue open installments (what a promise or agreement usually covers)."""
+        today = fields.Date.context_today(self)
+        rows = self._open_receivables(partner.ids, company or self.env.company)
+        ids = [row.line_id for row in rows if row.residual > 0 and row.date_maturity < today]
+        return self.env["account.move.line"].browse(ids)
+
+    @api.model
     def _broken_promise_counts(self, partner_ids, company, since):
-        """{partner: promises broken since ``since``}. Payment agreements fill this in."""
-        return {}
+        """{partner: promises and agreements broken since ``since``}."""
+        if not partner_ids:
+            return {}
+        groups = (
+            self.env["cobranza.agreement"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", list(partner_ids)),
+                    ("company_id", "=", self._scope_company(company).id),
+                    ("state", "=", "broken"),
+                    ("broken_date", ">=", since),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        return {partner.id: count for partner, count in groups}
 
     @api.model
     def _invoices_to_classify(self, partner_ids, company):
@@ -412,5 +436,20 @@ class CobranzaReceivableFacts(models.AbstractModel):
 
     @api.model
     def _moves_under_agreement(self, move_ids, today):
-        """Ids of the invoices covered today by an active, honoured agreement. Agreements fill this in."""
-        return set()
+        """Ids of the invoices covered today by an active (so far honoured) agreement."""
+        if not move_ids:
+            return set()
+        self.env["cobranza.agreement"].flush_model(["state", "line_ids"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT DISTINCT aml.move_id
+              FROM cobranza_agreement_move_line_rel rel
+              JOIN cobranza_agreement agreement ON agreement.id = rel.agreement_id
+              JOIN account_move_line aml ON aml.id = rel.move_line_id
+             WHERE agreement.state = 'active' AND aml.move_id = ANY(%s)
+            """,
+                list(move_ids),
+            )
+        )
+        return {row[0] for row in rows}

@@ -55,6 +55,26 @@ class ResCompany(models.Model):
         required=True,
         help="What the daily dunning run does for this company. Off by default: nobody is contacted until you choose.",
     )
+    cobranza_agreement_approval_amount = fields.Monetary(
+        string="Approve Agreements Above",
+        help="Payment agreements over this debt wait for a Collections Manager (0: no amount limit).",
+    )
+    cobranza_agreement_approval_installments = fields.Integer(
+        string="Approve Agreements With More Installments Than",
+        default=6,
+        help="Payment agreements with more installments wait for a Collections Manager (0: no limit).",
+    )
+    cobranza_agreement_reminder_days = fields.Integer(
+        string="Remind Installments Before",
+        default=3,
+        help="Days before each installment of an agreement when the customer gets a reminder.",
+    )
+    cobranza_interest_account_id = fields.Many2one(
+        "account.account",
+        string="Agreement Interest Account",
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Income account of the interest invoices of payment agreements.",
+    )
     cobranza_payment_instructions = fields.Html(
         string="How to Pay",
         translate=True,
@@ -113,6 +133,15 @@ class ResCompany(models.Model):
     def _check_cobranza_aging_buckets(self):
         for company in self:
             company._cobranza_bucket_limits()
+
+    def _cobranza_managers(self):
+        """Collections Managers working in this company: who approves exceptions and agreements."""
+        self.ensure_one()
+        group = self.env.ref("cobranza_odoo.group_cobranza_manager")
+        root = self.env.ref("base.user_root")
+        return group.sudo().users.filtered(
+            lambda user: not user.share and user.active and self in user.company_ids and user != root
+        )
 
     def _cobranza_bucket_limits(self):
         """The aging bucket limits of this company as a tuple of days (validated)."""

@@ -9,6 +9,16 @@ class ResConfigSettings(models.TransientModel):
     cobranza_other_dunning_modules = fields.Char(
         string="Other Dunning Engines", compute="_compute_cobranza_other_dunning_modules"
     )
+    cobranza_agreement_approval_amount = fields.Monetary(
+        related="company_id.cobranza_agreement_approval_amount", readonly=False
+    )
+    cobranza_agreement_approval_installments = fields.Integer(
+        related="company_id.cobranza_agreement_approval_installments", readonly=False
+    )
+    cobranza_agreement_reminder_days = fields.Integer(
+        related="company_id.cobranza_agreement_reminder_days", readonly=False
+    )
+    cobranza_interest_account_id = fields.Many2one(related="company_id.cobranza_interest_account_id", readonly=False)
     cobranza_grace_days = fields.Integer(related="company_id.cobranza_grace_days", readonly=False)
     cobranza_tolerance_amount = fields.Monetary(related="company_id.cobranza_tolerance_amount", readonly=False)
     cobranza_aging_buckets = fields.Char(related="company_id.cobranza_aging_buckets", readonly=False)

@@ -355,10 +355,7 @@ class ResPartner(models.Model):
             )
         )
         if with_approvers:
-            group = self.env.ref("cobranza_odoo.group_cobranza_manager")
-            approvers = group.sudo().users.filtered(
-                lambda user: not user.share and company in user.company_ids and user != self.env.ref("base.user_root")
-            )
+            approvers = company._cobranza_managers()
             lines.append(_("Who can approve an exception: %s.", ", ".join(approvers.mapped("name")) or _("nobody yet")))
         return "\n".join(lines)
 
@@ -414,6 +411,24 @@ class ResPartner(models.Model):
                 "default_email_layout_xmlid": "mail.mail_notification_light",
             },
         }
+
+    def action_cobranza_new_promise(self):
+        """Log a promise to pay for this customer's overdue installments (two clicks: here, then save)."""
+        self.ensure_one()
+        lines = self.env["cobranza.receivable.facts"]._overdue_lines(self.commercial_partner_id)
+        return self.env["cobranza.agreement"]._new_action(self.commercial_partner_id, lines, "promise")
+
+    def action_cobranza_new_agreement(self):
+        self.ensure_one()
+        lines = self.env["cobranza.receivable.facts"]._overdue_lines(self.commercial_partner_id)
+        return self.env["cobranza.agreement"]._new_action(self.commercial_partner_id, lines, "agreement")
+
+    def action_cobranza_open_agreements(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_agreement_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
 
     def action_cobranza_open_increases(self):
         """Temporary credit increases of this customer in the current company."""

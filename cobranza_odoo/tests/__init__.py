@@ -8,3 +8,4 @@ from . import test_credit_limit
 from . import test_customer_statement
 from . import test_segments
 from . import test_dunning
+from . import test_agreements
