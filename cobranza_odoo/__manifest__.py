@@ -36,6 +36,9 @@
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
+        "reports/cobranza_aging_report_views.xml",
+        "reports/cobranza_kpi_views.xml",
+        "wizards/cobranza_report_wizard_views.xml",
         "views/cobranza_menus.xml",
     ],
     "demo": [

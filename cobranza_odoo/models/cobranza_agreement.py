@@ -380,6 +380,7 @@ class CobranzaAgreement(models.Model):
         payment entries and bank statement lines count. Amounts in the agreement's currency.
         """
         self.env["cobranza.receivable.facts"]._flush_for_facts()
+        self.flush_model(["activation_date", "line_ids", "currency_id", "company_id"])
         rows = self.env.execute_query(
             SQL(
                 """

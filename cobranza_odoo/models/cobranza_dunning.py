@@ -277,9 +277,30 @@ class CobranzaDunning(models.Model):
             subtype_xmlid="mail.mt_comment",
             partner_ids=recipients.ids,
             # replies go to the collector (the template's reply-to)
-            attachment_ids=self.letter_attachment_id.ids,
+            attachment_ids=(self.letter_attachment_id | self._statement_attachment()).ids,
         )
         self.email_sent = True
+
+    def _statement_attachment(self):
+        """The customer's account statement as a PDF kept on the communication, when the level asks for it."""
+        self.ensure_one()
+        if not self.level_id.attach_statement:
+            return self.env["ir.attachment"]
+        pdf, _format = (
+            self.env["ir.actions.report"]
+            .with_company(self.company_id)
+            ._render_qweb_pdf("cobranza_odoo.action_report_customer_statement", self.partner_id.ids)
+        )
+        return self.env["ir.attachment"].create(
+            {
+                "name": _("Statement %s.pdf", self.partner_id.name),
+                "type": "binary",
+                "datas": base64.b64encode(pdf),
+                "res_model": self._name,
+                "res_id": self.id,
+                "mimetype": "application/pdf",
+            }
+        )
 
     def _plan_call(self):
         self.ensure_one()

@@ -48,6 +48,9 @@ class CobranzaPolicyLevel(models.Model):
         default=lambda self: self.env.ref("cobranza_odoo.mail_template_dunning", raise_if_not_found=False),
     )
     print_letter = fields.Boolean(string="Printed Letter", help="Print the collection letter and keep it as evidence.")
+    attach_statement = fields.Boolean(
+        string="Attach Statement", help="Attach the customer's account statement (PDF) to the e-mail."
+    )
     schedule_call = fields.Boolean(string="Phone Call", help="Plan a call for the collector, with a script.")
     call_script = fields.Html(translate=True, help="What the collector says on the call.")
     server_action_id = fields.Many2one(

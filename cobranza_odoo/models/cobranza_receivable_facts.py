@@ -52,6 +52,7 @@ class CobranzaReceivableFacts(models.AbstractModel):
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
+        self.env["cobranza.partner.profile"].flush_model()
 
     @api.model
     def _company_family_sql(self, company, alias="aml"):
@@ -285,6 +286,7 @@ class CobranzaReceivableFacts(models.AbstractModel):
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model(["move_type", "origin_payment_id", "statement_line_id"])
         self.env["account.partial.reconcile"].flush_model()
+        self.env["cobranza.partner.profile"].flush_model()
         rows = self.env.execute_query(
             SQL(
                 """
@@ -453,3 +455,85 @@ class CobranzaReceivableFacts(models.AbstractModel):
             )
         )
         return {row[0] for row in rows}
+
+    @api.model
+    def _open_receivables_at(self, company, at_date, partner_ids=None):
+        """Open receivable amounts as they stood at the end of ``at_date`` (company currency).
+
+        Lines dated up to that day, less what reconciliations dated up to that day had settled:
+        the total equals the receivable balance of the general ledger on that date.
+        Returns [(line id, partner, date_maturity, residual)] without zero residuals.
+        """
+        self._flush_for_facts()
+        partner_filter = (
+            SQL("AND partner.commercial_partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()
+        )
+        return self.env.execute_query(
+            SQL(
+                """
+            WITH settled AS (
+                SELECT line_id, SUM(amount) AS amount FROM (
+                    SELECT debit_move_id AS line_id, amount FROM account_partial_reconcile WHERE max_date <= %(at)s
+                    UNION ALL
+                    SELECT credit_move_id, -amount FROM account_partial_reconcile WHERE max_date <= %(at)s
+                ) parts GROUP BY line_id
+            )
+            SELECT aml.id, partner.commercial_partner_id, COALESCE(aml.date_maturity, aml.date),
+                   aml.balance - COALESCE(settled.amount, 0) AS residual
+              FROM account_move_line aml
+              JOIN account_account account ON account.id = aml.account_id
+              JOIN res_partner partner ON partner.id = aml.partner_id
+              LEFT JOIN settled ON settled.line_id = aml.id
+             WHERE account.account_type = 'asset_receivable'
+               AND aml.parent_state = 'posted'
+               AND aml.date <= %(at)s
+               AND %(company)s
+               %(partner_filter)s
+               AND aml.balance - COALESCE(settled.amount, 0) != 0
+             ORDER BY partner.commercial_partner_id, 3, aml.id
+            """,
+                at=at_date,
+                company=self._company_family_sql(company),
+                partner_filter=partner_filter,
+            )
+        )
+
+    @api.model
+    def _receivable_balance_at(self, company, at_date):
+        """The receivable balance of the general ledger at the end of ``at_date``."""
+        self._flush_for_facts()
+        return self.env.execute_query(
+            SQL(
+                """
+            SELECT COALESCE(SUM(aml.balance), 0)
+              FROM account_move_line aml
+              JOIN account_account account ON account.id = aml.account_id
+             WHERE account.account_type = 'asset_receivable'
+               AND aml.parent_state = 'posted'
+               AND aml.date <= %(at)s
+               AND %(company)s
+            """,
+                at=at_date,
+                company=self._company_family_sql(company),
+            )
+        )[0][0]
+
+    @api.model
+    def _credit_sales(self, company, date_from, date_to):
+        """Net credit sales (invoices − credit notes, tax included) posted in the period, company currency."""
+        self._flush_for_facts()
+        return self.env.execute_query(
+            SQL(
+                """
+            SELECT COALESCE(SUM(move.amount_total_signed), 0)
+              FROM account_move move
+             WHERE move.state = 'posted'
+               AND move.move_type IN ('out_invoice', 'out_refund')
+               AND move.invoice_date BETWEEN %(start)s AND %(end)s
+               AND %(company)s
+            """,
+                start=date_from,
+                end=date_to,
+                company=self._company_family_sql(company, alias="move"),
+            )
+        )[0][0]

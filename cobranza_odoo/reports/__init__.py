@@ -1,1 +1,2 @@
 from . import report_customer_statement
+from . import cobranza_aging_report

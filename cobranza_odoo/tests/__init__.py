@@ -9,3 +9,4 @@ from . import test_customer_statement
 from . import test_segments
 from . import test_dunning
 from . import test_agreements
+from . import test_reports

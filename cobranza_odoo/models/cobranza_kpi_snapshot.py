@@ -1,0 +1,408 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import Command, _, api, fields, models
+from odoo.tools import SQL
+
+from ..engine import aging, kpis
+
+COUNTBACK_MONTHS = 12
+
+
+class CobranzaKpiSnapshot(models.Model):
+    """Collections KPIs of one company for one calendar month, for graph and pivot dashboards."""
+
+    _name = "cobranza.kpi.snapshot"
+    _description = "Collections KPIs"
+    _order = "period_start desc, company_id"
+    _rec_name = "name"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    period_start = fields.Date(string="Month", required=True, readonly=True, index=True)
+    period_end = fields.Date(readonly=True)
+    opening_receivable = fields.Monetary(readonly=True)
+    credit_sales = fields.Monetary(readonly=True)
+    closing_receivable = fields.Monetary(readonly=True)
+    closing_current = fields.Monetary(string="Closing Current Receivable", readonly=True)
+    closing_over_90 = fields.Monetary(string="Closing Receivable Over 90 Days", readonly=True)
+    dso_countback = fields.Float(string="DSO (countback)", digits=(16, 1), readonly=True, aggregator="avg")
+    dso_countback_capped = fields.Boolean(string="DSO Beyond 12 Months", readonly=True)
+    dso_standard = fields.Float(string="DSO (standard)", digits=(16, 1), readonly=True, aggregator="avg")
+    best_possible_dso = fields.Float(string="Best Possible DSO", digits=(16, 1), readonly=True, aggregator="avg")
+    add = fields.Float(
+        string="ADD",
+        digits=(16, 1),
+        readonly=True,
+        aggregator="avg",
+        help="Average days delinquent: DSO (standard) − best possible DSO.",
+    )
+    cei = fields.Float(
+        string="CEI (%)",
+        digits=(16, 1),
+        readonly=True,
+        aggregator="avg",
+        help="Collection effectiveness index: what was collected out of what could be collected.",
+    )
+    current_percent = fields.Float(string="Current (%)", digits=(16, 1), readonly=True, aggregator="avg")
+    over_90_percent = fields.Float(string="Over 90 Days (%)", digits=(16, 1), readonly=True, aggregator="avg")
+    promises_due = fields.Integer(readonly=True)
+    promises_kept = fields.Integer(readonly=True)
+    promises_kept_percent = fields.Float(string="Promises Kept (%)", digits=(16, 1), readonly=True, aggregator="avg")
+    line_ids = fields.One2many("cobranza.kpi.snapshot.line", "snapshot_id", string="Details", readonly=True)
+    stage_line_ids = fields.One2many(
+        "cobranza.kpi.snapshot.line", "snapshot_id", domain=[("kind", "=", "stage")], string="Recovery by Stage"
+    )
+    collector_line_ids = fields.One2many(
+        "cobranza.kpi.snapshot.line", "snapshot_id", domain=[("kind", "=", "collector")], string="Collectors"
+    )
+
+    _sql_constraints = [
+        ("company_period_uniq", "unique(company_id, period_start)", "One KPI snapshot per company and month."),
+    ]
+
+    @api.depends("period_start")
+    def _compute_name(self):
+        for snapshot in self:
+            snapshot.name = snapshot.period_start.strftime("%Y-%m") if snapshot.period_start else "/"
+
+    # ------------------------------------------------------------------ computing
+
+    @api.model
+    def _compute_month(self, company, month_start):
+        """Compute (or recompute) the snapshot of ``company`` for the month starting ``month_start``."""
+        company = self.env["cobranza.receivable.facts"]._scope_company(company)
+        figures = self._gather_figures(company, month_start)
+        result = kpis.period_kpis(figures, rounding=company.currency_id.rounding)
+        values = self._prepare_values(company, figures, result)
+        snapshot = self.sudo().search([("company_id", "=", company.id), ("period_start", "=", month_start)])
+        if snapshot:
+            snapshot.write({**values, "line_ids": [Command.clear()] + values["line_ids"]})
+        else:
+            snapshot = self.sudo().create(values)
+        return snapshot
+
+    @api.model
+    def _gather_figures(self, company, month_start):
+        """Everything the engine needs for one company and month, read in bulk."""
+        Facts = self.env["cobranza.receivable.facts"]
+        month = kpis.month_of(month_start)
+        end = month.end
+        closing_rows = Facts._open_receivables_at(company, end)
+        position = kpis.receivable_position(
+            [
+                aging.OpenAmount(partner_id, maturity, residual)
+                for _line, partner_id, maturity, residual in closing_rows
+            ],
+            end,
+            company.currency_id.rounding,
+        )
+        months = kpis.last_months(end, COUNTBACK_MONTHS)
+        sales_by_month = self._monthly_credit_sales(company, months[-1].start, end)
+        promises_due, promises_kept = self._promise_counts(company, month.start, end)
+        return kpis.PeriodFigures(
+            period_start=month.start,
+            period_end=end,
+            opening_receivable=Facts._receivable_balance_at(company, month.start - timedelta(days=1)),
+            credit_sales=sales_by_month.get(month.start, 0.0),
+            closing_receivable=position.total,
+            closing_current_receivable=position.current,
+            closing_over_90_receivable=position.over_90,
+            monthly_sales=tuple((sales_by_month.get(item.start, 0.0), item.days) for item in months),
+            promises_due=promises_due,
+            promises_kept=promises_kept,
+            communications=self._stage_communications(company, month.start, end),
+            collector_activity=self._collector_activity(company, month.start, end),
+        )
+
+    @api.model
+    def _monthly_credit_sales(self, company, date_from, date_to):
+        """{month start: net credit sales} in one query."""
+        Facts = self.env["cobranza.receivable.facts"]
+        Facts._flush_for_facts()
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT date_trunc('month', move.invoice_date)::date, SUM(move.amount_total_signed)
+              FROM account_move move
+             WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')
+               AND move.invoice_date BETWEEN %(start)s AND %(end)s AND %(company)s
+             GROUP BY 1
+            """,
+                start=date_from,
+                end=date_to,
+                company=Facts._company_family_sql(company, alias="move"),
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _promise_counts(self, company, date_from, date_to):
+        """Promises falling due in the period, and those paid in full by their date + grace days."""
+        promises = (
+            self.env["cobranza.agreement"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("kind", "=", "promise"),
+                    ("state", "in", ("active", "done", "broken")),
+                    ("first_date", ">=", date_from),
+                    ("first_date", "<=", date_to),
+                ]
+            )
+        )
+        kept = promises.filtered(
+            lambda promise: (
+                promise.installment_ids
+                and all(
+                    item.paid_date and item.paid_date <= item.date + timedelta(days=promise.grace_days)
+                    for item in promise.installment_ids
+                )
+            )
+        )
+        return len(promises), len(kept)
+
+    @api.model
+    def _stage_communications(self, company, date_from, date_to):
+        """Each communication of the period: its stage, what it dunned, what came in within 30 days."""
+        self.env["cobranza.receivable.facts"]._flush_for_facts()
+        self.env["cobranza.dunning"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT dunning.id, level.stage, dunning.amount_total,
+                   COALESCE(SUM(part.amount) FILTER (
+                       WHERE (credit_move.origin_payment_id IS NOT NULL OR credit_move.statement_line_id IS NOT NULL)
+                         AND credit_line.date BETWEEN dunning.date AND dunning.date + 30), 0)
+              FROM cobranza_dunning dunning
+              JOIN cobranza_policy_level level ON level.id = dunning.level_id
+              JOIN cobranza_dunning_line line ON line.dunning_id = dunning.id
+              LEFT JOIN account_partial_reconcile part ON part.debit_move_id = line.move_line_id
+              LEFT JOIN account_move_line credit_line ON credit_line.id = part.credit_move_id
+              LEFT JOIN account_move credit_move ON credit_move.id = credit_line.move_id
+             WHERE dunning.company_id = %(company)s
+               AND dunning.state IN ('sent', 'failed')
+               AND dunning.date BETWEEN %(start)s AND %(end)s
+             GROUP BY dunning.id, level.stage, dunning.amount_total
+            """,
+                company=company.id,
+                start=date_from,
+                end=date_to,
+            )
+        )
+        return tuple(kpis.StageCommunication(stage, dunned, collected) for _id, stage, dunned, collected in rows)
+
+    @api.model
+    def _collector_activity(self, company, date_from, date_to):
+        """Per collector: payments collected from its customers, communications sent, promises made/due/kept."""
+        Facts = self.env["cobranza.receivable.facts"]
+        Facts._flush_for_facts()
+        collected = self.env.execute_query(
+            SQL(
+                """
+            SELECT profile.collector_id, SUM(part.amount)
+              FROM account_partial_reconcile part
+              JOIN account_move_line debit_line ON debit_line.id = part.debit_move_id
+              JOIN account_account account ON account.id = debit_line.account_id
+              JOIN res_partner partner ON partner.id = debit_line.partner_id
+              JOIN account_move_line credit_line ON credit_line.id = part.credit_move_id
+              JOIN account_move credit_move ON credit_move.id = credit_line.move_id
+              JOIN cobranza_partner_profile profile
+                ON profile.partner_id = partner.commercial_partner_id AND profile.company_id = %(company)s
+             WHERE account.account_type = 'asset_receivable'
+               AND (credit_move.origin_payment_id IS NOT NULL OR credit_move.statement_line_id IS NOT NULL)
+               AND credit_line.date BETWEEN %(start)s AND %(end)s
+               AND %(family)s
+             GROUP BY profile.collector_id
+            """,
+                company=company.id,
+                start=date_from,
+                end=date_to,
+                family=Facts._company_family_sql(company, "debit_line"),
+            )
+        )
+        contacts = (
+            self.env["cobranza.dunning"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "in", ("sent", "failed")),
+                    ("date", ">=", date_from),
+                    ("date", "<=", date_to),
+                ],
+                ["collector_id"],
+                ["__count"],
+            )
+        )
+        made = (
+            self.env["cobranza.agreement"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("kind", "=", "promise"),
+                    ("create_date", ">=", date_from),
+                    ("create_date", "<", date_to + timedelta(days=1)),
+                ],
+                ["collector_id"],
+                ["__count"],
+            )
+        )
+        activity = defaultdict(lambda: {"collected": 0.0, "contacts": 0, "promises_made": 0})
+        for collector_id, amount in collected:
+            activity[collector_id or None]["collected"] += amount
+        for collector, count in contacts:
+            activity[collector.id or None]["contacts"] += count
+        for collector, count in made:
+            activity[collector.id or None]["promises_made"] += count
+        due = (
+            self.env["cobranza.agreement"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("kind", "=", "promise"),
+                    ("state", "in", ("active", "done", "broken")),
+                    ("first_date", ">=", date_from),
+                    ("first_date", "<=", date_to),
+                ]
+            )
+        )
+        rows = [
+            kpis.CollectorActivity(
+                collector=key,
+                collected=values["collected"],
+                contacts=values["contacts"],
+                promises_made=values["promises_made"],
+            )
+            for key, values in activity.items()
+        ]
+        for promise in due:
+            kept = all(
+                item.paid_date and item.paid_date <= item.date + timedelta(days=promise.grace_days)
+                for item in promise.installment_ids
+            )
+            rows.append(
+                kpis.CollectorActivity(
+                    collector=promise.collector_id.id or None,
+                    promises_due=1,
+                    promises_kept=int(bool(promise.installment_ids) and kept),
+                )
+            )
+        return tuple(rows)
+
+    @api.model
+    def _prepare_values(self, company, figures, result):
+        def kpi(value):
+            return kpis.round_kpi(value) if value is not None else False
+
+        lines = [
+            Command.create(
+                {
+                    "kind": "stage",
+                    "stage": stage,
+                    "dunned": recovery.dunned,
+                    "collected": recovery.collected,
+                    "recovery_percent": kpi(recovery.recovery_percent),
+                    "communications": recovery.communications,
+                }
+            )
+            for stage, recovery in result.recovery_by_stage.items()
+        ] + [
+            Command.create(
+                {
+                    "kind": "collector",
+                    "collector_id": collector or False,
+                    "collected": performance.collected,
+                    "contacts": performance.contacts,
+                    "promises_made": performance.promises_made,
+                    "promises_due": performance.promises_due,
+                    "promises_kept": performance.promises_kept,
+                    "kept_percent": kpi(performance.promises_kept_percent),
+                }
+            )
+            for collector, performance in result.collectors.items()
+        ]
+        return {
+            "company_id": company.id,
+            "period_start": figures.period_start,
+            "period_end": figures.period_end,
+            "opening_receivable": figures.opening_receivable,
+            "credit_sales": figures.credit_sales,
+            "closing_receivable": figures.closing_receivable,
+            "closing_current": figures.closing_current_receivable,
+            "closing_over_90": figures.closing_over_90_receivable,
+            "dso_countback": kpi(result.dso_countback),
+            "dso_countback_capped": result.countback.capped,
+            "dso_standard": kpi(result.dso_standard),
+            "best_possible_dso": kpi(result.best_possible_dso),
+            "add": kpi(result.add),
+            "cei": kpi(result.cei),
+            "current_percent": kpi(result.current_percent),
+            "over_90_percent": kpi(result.over_90_percent),
+            "promises_due": figures.promises_due,
+            "promises_kept": figures.promises_kept,
+            "promises_kept_percent": kpi(result.promises_kept_percent),
+            "line_ids": lines,
+        }
+
+    # ------------------------------------------------------------------ scheduled action and back-fill
+
+    @api.model
+    def _cron_monthly_kpis(self):
+        """Scheduled action: the previous month's snapshot of every company, one company per call."""
+        today = fields.Date.context_today(self)
+        previous = kpis.month_start(kpis.month_start(today) - timedelta(days=1))
+        companies = self.env["res.company"].sudo().search([("parent_id", "=", False)])
+        done = self.sudo().search([("period_start", "=", previous)]).company_id
+        todo = companies - done
+        if todo:
+            self._compute_month(todo[0], previous)
+        self.env["ir.cron"]._notify_progress(done=1 if todo else 0, remaining=max(len(todo) - 1, 0))
+
+    @api.model
+    def action_backfill(self, months=12):
+        """(Re)compute the last ``months`` complete months of the current company."""
+        company = self.env["cobranza.receivable.facts"]._scope_company(self.env.company)
+        today = fields.Date.context_today(self)
+        snapshots = self.browse()
+        for month in kpis.last_months(kpis.month_start(today) - timedelta(days=1), months):
+            snapshots |= self._compute_month(company, month.start)
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Collections KPIs"),
+            "res_model": self._name,
+            "view_mode": "graph,list,pivot,form",
+            "domain": [("id", "in", snapshots.ids)],
+        }
+
+    # ------------------------------------------------------------------ links to the underlying lists
+
+    def action_open_aging(self):
+        return self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_aging_report_action")
+
+    def action_open_dunnings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_dunning_action")
+        action["domain"] = [
+            ("company_id", "=", self.company_id.id),
+            ("date", ">=", self.period_start),
+            ("date", "<=", self.period_end),
+        ]
+        action["context"] = {}
+        return action
+
+    def action_open_promises(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_agreement_action")
+        action["domain"] = [
+            ("company_id", "=", self.company_id.id),
+            ("kind", "=", "promise"),
+            ("first_date", ">=", self.period_start),
+            ("first_date", "<=", self.period_end),
+        ]
+        action["context"] = {}
+        return action
