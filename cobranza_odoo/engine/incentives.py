@@ -9,6 +9,7 @@ lends the company money for (term − N) days at d / (1 − d) for that period.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 
 from .money import round_money
 
@@ -62,7 +63,7 @@ def validate_tiers(tiers):
         if tier.days in seen:
             raise IncentiveError("duplicate_days", tier.days)
         seen.add(tier.days)
-    for earlier, later in zip(tiers, tiers[1:]):
+    for earlier, later in pairwise(tiers):
         if later.percent >= earlier.percent:
             raise IncentiveError("later_tier_not_smaller", later.days)
     return tiers

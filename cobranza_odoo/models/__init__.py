@@ -10,6 +10,9 @@ from . import cobranza_segment_change
 from . import cobranza_credit_increase
 from . import cobranza_credit_override
 from . import cobranza_credit_gate
+from . import cobranza_incentive
+from . import cobranza_incentive_tier
+from . import cobranza_incentive_deadline
 from . import res_partner
 from . import account_move
 from . import account_move_line

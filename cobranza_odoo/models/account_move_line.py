@@ -28,6 +28,36 @@ class AccountMoveLine(models.Model):
     cobranza_dunning_processed_on = fields.Date(string="Handled by Dunning On", readonly=True, copy=False)
     cobranza_dunning_line_ids = fields.One2many("cobranza.dunning.line", "move_line_id", string="Reminders")
 
+    def _get_installments_data(self, payment_currency=None, payment_date=None, next_payment_date=None):
+        """Odoo's installment data with a program's discount in force on ``payment_date``: the payment
+        wizard, the portal and online payments all read the amount due from here."""
+        installments = super()._get_installments_data(
+            payment_currency=payment_currency, payment_date=payment_date, next_payment_date=next_payment_date
+        )
+        for installment in installments:
+            move = installment["line"].move_id
+            if installment["type"] != "early_payment_discount" or not move._cobranza_uses_incentive():
+                continue
+            line = installment["line"]
+            deadline = move._cobranza_incentive_deadline(
+                payment_currency or line.currency_id, payment_date or fields.Date.context_today(self)
+            )
+            rate = line.balance / line.amount_currency if line.amount_currency else 1.0
+            discount_currency = deadline.discount * (1 if line.amount_currency >= 0 else -1)
+            discount_balance = line.company_currency_id.round(discount_currency * rate)
+            sign = move.direction_sign
+            installment.update(
+                {
+                    "amount_residual_currency": line.amount_currency - discount_currency,
+                    "amount_residual": line.balance - discount_balance,
+                    "amount_residual_currency_unsigned": -sign * (line.amount_currency - discount_currency),
+                    "amount_residual_unsigned": -sign * (line.balance - discount_balance),
+                    "discount_amount_currency": discount_currency,
+                    "discount_amount": discount_balance,
+                }
+            )
+        return installments
+
     def action_cobranza_new_promise(self):
         """From the worklist: a promise to pay over the selected installments of one customer."""
         lines = self.filtered(lambda line: line.amount_residual > 0 and not line.reconciled)

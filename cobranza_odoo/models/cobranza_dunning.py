@@ -354,6 +354,14 @@ class CobranzaDunning(models.Model):
             except Exception as error:
                 dunning.write({"action_state": "failed", "failure_reason": str(error)})
 
+    def _incentive_offers(self):
+        """Early-payment discounts still open on the communication's date for its invoices."""
+        self.ensure_one()
+        offers = self.env["cobranza.incentive.deadline"]
+        for move in self.line_ids.move_id:
+            offers |= move._cobranza_incentive_offers(self.date)[:1]
+        return offers
+
     def _notify_get_reply_to(self, default=None):
         """Customers answer their collector."""
         result = super()._notify_get_reply_to(default=default)

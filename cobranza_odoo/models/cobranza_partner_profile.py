@@ -75,6 +75,12 @@ class CobranzaPartnerProfile(models.Model):
     policy_id = fields.Many2one(
         "cobranza.policy", string="Dunning Policy", tracking=True, help="Instead of the segment's or company's policy."
     )
+    incentive_id = fields.Many2one(
+        "cobranza.incentive",
+        string="Early-Payment Incentive",
+        tracking=True,
+        help="Instead of the segment's or company's program, for the invoices posted from now on.",
+    )
     dunning_excluded = fields.Boolean(string="No Dunning", tracking=True)
     dunning_exclusion_reason = fields.Char(string="Why No Dunning", tracking=True)
     dunning_paused_until = fields.Date(string="Dunning Paused Until", tracking=True)
@@ -134,6 +140,7 @@ class CobranzaPartnerProfile(models.Model):
         "segment_locked",
         "segment_lock_reason",
         "policy_id",
+        "incentive_id",
         "dunning_excluded",
         "dunning_exclusion_reason",
     )

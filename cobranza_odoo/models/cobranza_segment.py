@@ -9,7 +9,7 @@ class CobranzaSegment(models.Model):
 
     A segment also says how its customers are treated: the credit check (its own action and
     hold days instead of the company's) and who collects from them by default. Dunning policy
-    and incentive program come with those features.
+    and incentive program, for its customers without their own.
     """
 
     _name = "cobranza.segment"
@@ -44,6 +44,11 @@ class CobranzaSegment(models.Model):
     )
     policy_id = fields.Many2one(
         "cobranza.policy", string="Dunning Policy", help="Instead of the company's default dunning policy."
+    )
+    incentive_id = fields.Many2one(
+        "cobranza.incentive",
+        string="Early-Payment Incentive",
+        help="Offered on the invoices of this segment's customers, instead of the company's default program.",
     )
     customer_count = fields.Integer(string="Customers", compute="_compute_customer_count")
 

@@ -48,6 +48,18 @@ class ResCompany(models.Model):
         string="Default Dunning Policy",
         help="Used for customers whose segment or profile does not choose another one.",
     )
+    cobranza_incentive_id = fields.Many2one(
+        "cobranza.incentive",
+        string="Default Early-Payment Incentive",
+        help="Offered on the invoices of customers whose segment or profile does not choose another program. "
+        "Empty: no incentive unless a segment or customer has one.",
+    )
+    cobranza_cost_of_funds = fields.Float(
+        string="Cost of Funds (%)",
+        default=20.0,
+        help="What money costs the company a year (e.g. its bank credit line rate). A discount tier whose "
+        "annualised cost is higher makes early payment more expensive than borrowing.",
+    )
     cobranza_dunning_mode = fields.Selection(
         [("off", "Off"), ("draft", "Prepare drafts to review"), ("send", "Send automatically")],
         string="Daily Dunning Run",
@@ -115,9 +127,12 @@ class ResCompany(models.Model):
         "cobranza_metrics_window_days",
         "cobranza_due_soon_days",
         "cobranza_serious_days",
+        "cobranza_cost_of_funds",
     )
     def _check_cobranza_defaults(self):
         for company in self:
+            if company.cobranza_cost_of_funds < 0:
+                raise ValidationError(_("The cost of funds cannot be negative."))
             if company.cobranza_metrics_window_days < 30:
                 raise ValidationError(_("The payment history window must cover at least 30 days."))
             if company.cobranza_due_soon_days < 0 or company.cobranza_serious_days < 1:

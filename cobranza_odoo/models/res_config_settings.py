@@ -6,6 +6,8 @@ class ResConfigSettings(models.TransientModel):
 
     cobranza_policy_id = fields.Many2one(related="company_id.cobranza_policy_id", readonly=False)
     cobranza_dunning_mode = fields.Selection(related="company_id.cobranza_dunning_mode", readonly=False)
+    cobranza_incentive_id = fields.Many2one(related="company_id.cobranza_incentive_id", readonly=False)
+    cobranza_cost_of_funds = fields.Float(related="company_id.cobranza_cost_of_funds", readonly=False)
     cobranza_other_dunning_modules = fields.Char(
         string="Other Dunning Engines", compute="_compute_cobranza_other_dunning_modules"
     )

@@ -10,3 +10,4 @@ from . import test_segments
 from . import test_dunning
 from . import test_agreements
 from . import test_reports
+from . import test_incentives

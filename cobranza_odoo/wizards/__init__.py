@@ -5,3 +5,4 @@ from . import cobranza_dunning_run_wizard_line
 from . import cobranza_aging_wizard
 from . import cobranza_aging_wizard_line
 from . import cobranza_xlsx_export_wizard
+from . import account_payment_register

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+
 from cobranza_engine.incentives import (
     IncentiveError,
     Tier,
