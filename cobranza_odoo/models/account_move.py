@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import format_date, frozendict
+from odoo.tools import SQL, format_date, frozendict
 
 from ..engine import aging, collection_status, incentives
 from .selections import COLLECTION_STATUSES
@@ -107,10 +107,18 @@ class AccountMove(models.Model):
         offered = self.filtered("cobranza_incentive_id")
         if offered:
             offered.sudo().cobranza_incentive_deadline_ids.unlink()
-            offered.sudo().write({"cobranza_incentive_id": False})
-            offered.line_ids.filtered(lambda line: line.display_type == "payment_term").sudo().write(
-                {"discount_date": False}
-            )
+            offered._cobranza_set_incentive(self.env["cobranza.incentive"])
+            term_lines = offered.line_ids.filtered(lambda line: line.display_type == "payment_term")
+            term_lines._cobranza_set_discount_date(False)
+
+    def _cobranza_set_incentive(self, program):
+        """Set the program in one UPDATE: a regular write on posted invoices re-synchronises each
+        invoice's lines one by one, and nothing stored depends on this field."""
+        self.flush_recordset(["cobranza_incentive_id"])
+        self.env.cr.execute(
+            SQL("UPDATE account_move SET cobranza_incentive_id = %s WHERE id = ANY(%s)", program.id or None, self.ids)
+        )
+        self.invalidate_recordset(["cobranza_incentive_id"])
 
     def _cobranza_incentive_programs(self):
         """{invoice: program} for the invoices whose customer has a program: the customer's own,
@@ -150,6 +158,8 @@ class AccountMove(models.Model):
         if not candidates:
             return
         deadline_values = []
+        moves_by_program = defaultdict(lambda: self.browse())
+        term_lines_by_date = defaultdict(lambda: self.env["account.move.line"])
         for move, program in candidates._cobranza_incentive_programs().items():
             offered = incentives.deadlines(
                 move.invoice_date,
@@ -170,10 +180,10 @@ class AccountMove(models.Model):
                     )
                     for item in offered
                 ]
-            move.sudo().cobranza_incentive_id = program
-            move.line_ids.filtered(lambda line: line.display_type == "payment_term").sudo().write(
-                # Odoo's portal reads the last discount date from the installment line.
-                {"discount_date": offered[-1].deadline}
+            moves_by_program[program] |= move
+            # Odoo's portal reads the last discount date from the installment line.
+            term_lines_by_date[offered[-1].deadline] |= move.line_ids.filtered(
+                lambda line: line.display_type == "payment_term"
             )
             deadline_values += [
                 {
@@ -187,6 +197,10 @@ class AccountMove(models.Model):
                 }
                 for item in offered
             ]
+        for program, moves in moves_by_program.items():
+            moves._cobranza_set_incentive(program)
+        for deadline, term_lines in term_lines_by_date.items():
+            term_lines._cobranza_set_discount_date(deadline)
         self.env["cobranza.incentive.deadline"].sudo().create(deadline_values)
 
     def _cobranza_incentive_deadline(self, currency, payment_date=None):

@@ -28,6 +28,20 @@ class AccountMoveLine(models.Model):
     cobranza_dunning_processed_on = fields.Date(string="Handled by Dunning On", readonly=True, copy=False)
     cobranza_dunning_line_ids = fields.One2many("cobranza.dunning.line", "move_line_id", string="Reminders")
 
+    def _cobranza_set_discount_date(self, discount_date):
+        """Odoo's last early-discount date on installment lines of posted invoices.
+
+        Written in one UPDATE: a regular write on posted lines re-synchronises each invoice line by
+        line, and nothing stored depends on this informational date.
+        """
+        if not self:
+            return
+        self.flush_recordset(["discount_date"])
+        self.env.cr.execute(
+            SQL("UPDATE account_move_line SET discount_date = %s WHERE id = ANY(%s)", discount_date or None, self.ids)
+        )
+        self.invalidate_recordset(["discount_date"])
+
     def _get_installments_data(self, payment_currency=None, payment_date=None, next_payment_date=None):
         """Odoo's installment data with a program's discount in force on ``payment_date``: the payment
         wizard, the portal and online payments all read the amount due from here."""

@@ -121,6 +121,23 @@ class TestIncentives(CobranzaCommon):
         invoice.action_post()
         self.assertEqual(invoice.cobranza_incentive_deadline_ids.mapped("discount"), [69.0, 34.5])
 
+    def test_recording_costs_the_same_queries_for_few_and_many_invoices(self):
+        def queries_for(count):
+            invoices = self.env["account.move"]
+            for _index in range(count):
+                invoices |= self._taxed_invoice(100.0)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            invoices = invoices.browse(invoices.ids)
+            before = self.cr.sql_log_count
+            invoices._cobranza_record_incentives()
+            self.env.flush_all()
+            self.assertEqual(len(invoices.cobranza_incentive_deadline_ids), 2 * count)
+            return self.cr.sql_log_count - before
+
+        queries_for(1)  # warm the caches of the first call (profiles, program, chart)
+        self.assertEqual(queries_for(3), queries_for(15))
+
     # ------------------------------------------------------------------ payment registration
 
     def test_payment_inside_first_tier_writes_off_discount_with_tax(self):
