@@ -9,3 +9,18 @@ class PaymentTransaction(models.Model):
         return super(
             PaymentTransaction, self.with_context(cobranza_credit_unattended=True)
         )._check_amount_and_confirm_order()
+
+    def _create_payment(self, **extra_create_values):
+        """An online payment of the discounted amount of a credit-note program: the credit note for
+        the discount follows the payment (write-off programs are handled by Odoo's own flow)."""
+        by_credit_note = {}
+        for invoice in self.invoice_ids.filtered(lambda move: move.state == "posted"):
+            if invoice._cobranza_uses_incentive() and invoice.cobranza_incentive_id.tax_mode == "credit_note":
+                deadline = invoice._cobranza_incentive_deadline(self.currency_id)
+                if deadline and invoice.currency_id.compare_amounts(self.amount, deadline.amount_to_pay) == 0:
+                    by_credit_note[invoice] = deadline
+        payment = super()._create_payment(**extra_create_values)
+        for invoice, deadline in by_credit_note.items():
+            if invoice.currency_id.compare_amounts(invoice.amount_residual, deadline.discount) == 0:
+                invoice._cobranza_grant_by_credit_note(deadline)
+        return payment

@@ -11,3 +11,4 @@ from . import test_dunning
 from . import test_agreements
 from . import test_reports
 from . import test_incentives
+from . import test_incentive_online_payment
