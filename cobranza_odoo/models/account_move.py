@@ -214,11 +214,9 @@ class AccountMove(models.Model):
         paid_before = term_lines.matched_debit_ids or term_lines.matched_credit_ids
         if paid_before and not self.env.context.get("cobranza_incentive_skip_paid_check"):
             return Deadline  # a partial payment or credit note already applied: no discount any more
-        payment_date = payment_date or fields.Date.context_today(self)
-        for deadline in self.cobranza_incentive_deadline_ids.sorted("deadline"):
-            if payment_date <= deadline.deadline:
-                return deadline
-        return Deadline
+        offered = {deadline._engine_deadline(): deadline for deadline in self.cobranza_incentive_deadline_ids}
+        chosen = incentives.deadline_on(list(offered), payment_date or fields.Date.context_today(self))
+        return offered[chosen] if chosen else Deadline
 
     def _cobranza_uses_incentive(self):
         self.ensure_one()

@@ -140,7 +140,13 @@ class CobranzaKpiSnapshot(models.Model):
     @api.model
     def _promise_counts(self, company, date_from, date_to):
         """Promises falling due in the period, and those paid in full by their date + grace days."""
-        promises = (
+        promises = self._promises_due(company, date_from, date_to)
+        return len(promises), len(promises.filtered(self._promise_kept))
+
+    @api.model
+    def _promises_due(self, company, date_from, date_to):
+        """Promises to pay of the company falling due in the period (not drafts nor cancelled)."""
+        return (
             self.env["cobranza.agreement"]
             .sudo()
             .search(
@@ -153,16 +159,14 @@ class CobranzaKpiSnapshot(models.Model):
                 ]
             )
         )
-        kept = promises.filtered(
-            lambda promise: (
-                promise.installment_ids
-                and all(
-                    item.paid_date and item.paid_date <= item.date + timedelta(days=promise.grace_days)
-                    for item in promise.installment_ids
-                )
-            )
+
+    @staticmethod
+    def _promise_kept(promise):
+        """Kept: every installment paid in full by its date + the promise's grace days."""
+        return bool(promise.installment_ids) and all(
+            item.paid_date and item.paid_date <= item.date + timedelta(days=promise.grace_days)
+            for item in promise.installment_ids
         )
-        return len(promises), len(kept)
 
     @api.model
     def _stage_communications(self, company, date_from, date_to):
@@ -258,19 +262,7 @@ class CobranzaKpiSnapshot(models.Model):
             activity[collector.id or None]["contacts"] += count
         for collector, count in made:
             activity[collector.id or None]["promises_made"] += count
-        due = (
-            self.env["cobranza.agreement"]
-            .sudo()
-            .search(
-                [
-                    ("company_id", "=", company.id),
-                    ("kind", "=", "promise"),
-                    ("state", "in", ("active", "done", "broken")),
-                    ("first_date", ">=", date_from),
-                    ("first_date", "<=", date_to),
-                ]
-            )
-        )
+        due = self._promises_due(company, date_from, date_to)
         rows = [
             kpis.CollectorActivity(
                 collector=key,
@@ -281,15 +273,11 @@ class CobranzaKpiSnapshot(models.Model):
             for key, values in activity.items()
         ]
         for promise in due:
-            kept = all(
-                item.paid_date and item.paid_date <= item.date + timedelta(days=promise.grace_days)
-                for item in promise.installment_ids
-            )
             rows.append(
                 kpis.CollectorActivity(
                     collector=promise.collector_id.id or None,
                     promises_due=1,
-                    promises_kept=int(bool(promise.installment_ids) and kept),
+                    promises_kept=int(self._promise_kept(promise)),
                 )
             )
         return tuple(rows)

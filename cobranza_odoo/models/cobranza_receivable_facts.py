@@ -471,13 +471,7 @@ class CobranzaReceivableFacts(models.AbstractModel):
         return self.env.execute_query(
             SQL(
                 """
-            WITH settled AS (
-                SELECT line_id, SUM(amount) AS amount FROM (
-                    SELECT debit_move_id AS line_id, amount FROM account_partial_reconcile WHERE max_date <= %(at)s
-                    UNION ALL
-                    SELECT credit_move_id, -amount FROM account_partial_reconcile WHERE max_date <= %(at)s
-                ) parts GROUP BY line_id
-            )
+            WITH %(settled)s
             SELECT aml.id, partner.commercial_partner_id, COALESCE(aml.date_maturity, aml.date),
                    aml.balance - COALESCE(settled.amount, 0) AS residual
               FROM account_move_line aml
@@ -492,6 +486,7 @@ class CobranzaReceivableFacts(models.AbstractModel):
                AND aml.balance - COALESCE(settled.amount, 0) != 0
              ORDER BY partner.commercial_partner_id, 3, aml.id
             """,
+                settled=self._settled_at_sql(at_date),
                 at=at_date,
                 company=self._company_family_sql(company),
                 partner_filter=partner_filter,
@@ -499,6 +494,21 @@ class CobranzaReceivableFacts(models.AbstractModel):
         )
 
     @api.model
+    @api.model
+    def _settled_at_sql(self, at_date):
+        """CTE ``settled``: per journal item, what reconciliations dated up to ``at_date`` settled
+        (positive on the debit side, negative on the credit side)."""
+        return SQL(
+            """settled AS (
+                SELECT line_id, SUM(amount) AS amount FROM (
+                    SELECT debit_move_id AS line_id, amount FROM account_partial_reconcile WHERE max_date <= %(at)s
+                    UNION ALL
+                    SELECT credit_move_id, -amount FROM account_partial_reconcile WHERE max_date <= %(at)s
+                ) parts GROUP BY line_id
+            )""",
+            at=at_date,
+        )
+
     def _receivable_balance_at(self, company, at_date):
         """The receivable balance of the general ledger at the end of ``at_date``."""
         self._flush_for_facts()

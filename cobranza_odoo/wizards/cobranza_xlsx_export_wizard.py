@@ -82,13 +82,7 @@ class CobranzaXlsxExportWizard(models.TransientModel):
         )
         return SQL(
             """
-            WITH settled AS (
-                SELECT line_id, SUM(amount) AS amount FROM (
-                    SELECT debit_move_id AS line_id, amount FROM account_partial_reconcile WHERE max_date <= %(at)s
-                    UNION ALL
-                    SELECT credit_move_id, -amount FROM account_partial_reconcile WHERE max_date <= %(at)s
-                ) parts GROUP BY line_id
-            ), open_lines AS (
+            WITH %(settled)s, open_lines AS (
                 SELECT partner.commercial_partner_id AS partner_id,
                        %(at)s - COALESCE(aml.date_maturity, aml.date) AS days,
                        aml.balance - COALESCE(settled.amount, 0) AS residual
@@ -122,6 +116,7 @@ class CobranzaXlsxExportWizard(models.TransientModel):
              ORDER BY customer.name, customer.id
             """,
             at=at_date,
+            settled=Facts._settled_at_sql(at_date),
             limits=limits,
             family=Facts._company_family_sql(company),
             bucket_columns=bucket_columns,
