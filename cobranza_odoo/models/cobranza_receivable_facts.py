@@ -465,35 +465,44 @@ class CobranzaReceivableFacts(models.AbstractModel):
         Returns [(line id, partner, date_maturity, residual)] without zero residuals.
         """
         self._flush_for_facts()
-        partner_filter = (
-            SQL("AND partner.commercial_partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()
-        )
+        partner_filter = SQL("AND partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()
         return self.env.execute_query(
             SQL(
                 """
-            WITH %(settled)s
-            SELECT aml.id, partner.commercial_partner_id, COALESCE(aml.date_maturity, aml.date),
-                   aml.balance - COALESCE(settled.amount, 0) AS residual
-              FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
-              JOIN res_partner partner ON partner.id = aml.partner_id
-              LEFT JOIN settled ON settled.line_id = aml.id
-             WHERE account.account_type = 'asset_receivable'
-               AND aml.parent_state = 'posted'
-               AND aml.date <= %(at)s
-               AND %(company)s
-               %(partner_filter)s
-               AND aml.balance - COALESCE(settled.amount, 0) != 0
-             ORDER BY partner.commercial_partner_id, 3, aml.id
+            WITH %(open_at)s
+            SELECT id, partner_id, date_maturity, residual
+              FROM open_at
+             WHERE residual != 0 %(partner_filter)s
+             ORDER BY partner_id, date_maturity, id
             """,
-                settled=self._settled_at_sql(at_date),
-                at=at_date,
-                company=self._company_family_sql(company),
+                open_at=self._open_at_sql(company, at_date),
                 partner_filter=partner_filter,
             )
         )
 
     @api.model
+    def _open_at_sql(self, company, at_date):
+        """CTEs ``settled`` and ``open_at``: every posted receivable line of the company dated up to
+        ``at_date`` with its partner (commercial), due date and what was still open at the end of that day."""
+        return SQL(
+            """%(settled)s, open_at AS (
+                SELECT aml.id, partner.commercial_partner_id AS partner_id,
+                       COALESCE(aml.date_maturity, aml.date) AS date_maturity,
+                       aml.balance - COALESCE(settled.amount, 0) AS residual
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                  JOIN res_partner partner ON partner.id = aml.partner_id
+                  LEFT JOIN settled ON settled.line_id = aml.id
+                 WHERE account.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND aml.date <= %(at)s
+                   AND %(company)s
+            )""",
+            settled=self._settled_at_sql(at_date),
+            at=at_date,
+            company=self._company_family_sql(company),
+        )
+
     @api.model
     def _settled_at_sql(self, at_date):
         """CTE ``settled``: per journal item, what reconciliations dated up to ``at_date`` settled
@@ -509,6 +518,7 @@ class CobranzaReceivableFacts(models.AbstractModel):
             at=at_date,
         )
 
+    @api.model
     def _receivable_balance_at(self, company, at_date):
         """The receivable balance of the general ledger at the end of ``at_date``."""
         self._flush_for_facts()
@@ -525,25 +535,5 @@ class CobranzaReceivableFacts(models.AbstractModel):
             """,
                 at=at_date,
                 company=self._company_family_sql(company),
-            )
-        )[0][0]
-
-    @api.model
-    def _credit_sales(self, company, date_from, date_to):
-        """Net credit sales (invoices − credit notes, tax included) posted in the period, company currency."""
-        self._flush_for_facts()
-        return self.env.execute_query(
-            SQL(
-                """
-            SELECT COALESCE(SUM(move.amount_total_signed), 0)
-              FROM account_move move
-             WHERE move.state = 'posted'
-               AND move.move_type IN ('out_invoice', 'out_refund')
-               AND move.invoice_date BETWEEN %(start)s AND %(end)s
-               AND %(company)s
-            """,
-                start=date_from,
-                end=date_to,
-                company=self._company_family_sql(company, alias="move"),
             )
         )[0][0]

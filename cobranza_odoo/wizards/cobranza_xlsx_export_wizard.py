@@ -82,18 +82,8 @@ class CobranzaXlsxExportWizard(models.TransientModel):
         )
         return SQL(
             """
-            WITH %(settled)s, open_lines AS (
-                SELECT partner.commercial_partner_id AS partner_id,
-                       %(at)s - COALESCE(aml.date_maturity, aml.date) AS days,
-                       aml.balance - COALESCE(settled.amount, 0) AS residual
-                  FROM account_move_line aml
-                  JOIN account_account account ON account.id = aml.account_id
-                  JOIN res_partner partner ON partner.id = aml.partner_id
-                  LEFT JOIN settled ON settled.line_id = aml.id
-                 WHERE account.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND aml.date <= %(at)s
-                   AND %(family)s
+            WITH %(open_at)s, open_lines AS (
+                SELECT partner_id, %(at)s - date_maturity AS days, residual FROM open_at
             ), bucketed AS (
                 SELECT partner_id, residual,
                        CASE WHEN days <= 0 THEN 0
@@ -116,9 +106,8 @@ class CobranzaXlsxExportWizard(models.TransientModel):
              ORDER BY customer.name, customer.id
             """,
             at=at_date,
-            settled=Facts._settled_at_sql(at_date),
+            open_at=Facts._open_at_sql(company, at_date),
             limits=limits,
-            family=Facts._company_family_sql(company),
             bucket_columns=bucket_columns,
             company=company.id,
             lang=self.env.lang or "en_US",
