@@ -123,7 +123,7 @@ def main():
         raise SystemExit("The benchmark needs Odoo 18: run ./dev setup first.")
     pg = dev.get_postgres()
     dbname = f"cobranza_bench_{datetime.now().strftime('%Y%m%d%H%M%S')}"
-    pg.create(dbname, "benchmark database")
+    pg.create(dbname, "benchmark database", durable=False)
     try:
         dev.say(f"Installing cobranza_odoo in {dbname} ...")
         rc, _data = dev.run_odoo(

@@ -16,6 +16,7 @@ a comment; it never changes or drops a database without it.
 """
 
 import argparse
+import ast
 import json
 import os
 import re
@@ -76,6 +77,27 @@ def _odoo_root_ok(path):
     return path and (Path(path) / "odoo" / "release.py").is_file()
 
 
+def odoo_tree_series(root):
+    """The series ("18.0") an Odoo source tree declares in odoo/release.py, read without importing Odoo.
+
+    Set-up must know the version *before* Odoo's requirements are installed: importing ``odoo`` on a
+    fresh machine fails (no babel, no psycopg2...), so only the file's literal ``version_info`` is read.
+    """
+    release = Path(root) / "odoo" / "release.py"
+    try:
+        tree = ast.parse(release.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "version_info" for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Tuple) and len(value.elts) >= 2:
+                parts = [element.value for element in value.elts[:2] if isinstance(element, ast.Constant)]
+                if len(parts) == 2 and all(isinstance(part, int) for part in parts):
+                    return f"{parts[0]}.{parts[1]}"
+    return None
+
+
 def _odoo_series(python_path=None):
     """Return (series, root) of the Odoo importable with python_path prepended, or (None, None)."""
     env = dict(os.environ)
@@ -94,8 +116,20 @@ def _odoo_series(python_path=None):
     return series, Path(root)
 
 
+def _importable_odoo_error(python_path):
+    """The last line of the error importing odoo (with python_path first), for a helpful message."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(python_path), os.environ.get("PYTHONPATH")])))
+    out = subprocess.run([sys.executable, "-c", "import odoo.cli"], env=env, capture_output=True, text=True)
+    lines = out.stderr.strip().splitlines()
+    return lines[-1] if lines else f"exit {out.returncode}"
+
+
 def find_odoo(explicit=None):
-    """Where Odoo 18 is: a source tree root containing the ``odoo`` package, or None."""
+    """Where Odoo 18 is: a source tree root containing the ``odoo`` package, or None.
+
+    A given or remembered tree is checked by reading its release file only, so it is found before
+    its requirements are installed; whether it imports is checked after (``verify_odoo_imports``).
+    """
     candidates = [explicit, os.environ.get("ODOO_PATH")]
     remembered = LOCAL / "odoo-path"
     if remembered.is_file():
@@ -108,16 +142,28 @@ def find_odoo(explicit=None):
                 f"{candidate} is not an Odoo source tree (no odoo/release.py inside). "
                 "Give the folder that contains odoo-bin and the odoo/ package."
             )
-        series, root = _odoo_series(candidate)
+        series = odoo_tree_series(candidate)
         if series != "18.0":
             raise DevError(f"The Odoo in {candidate} is series {series or 'unknown'}, this addon needs 18.0.")
-        return root
+        return Path(candidate).resolve()
     series, root = _odoo_series()
     if series == "18.0":
         return root
     if series:
         raise DevError(f"The importable odoo is series {series}; this addon needs Odoo 18.0 (see ./dev setup).")
     return None
+
+
+def verify_odoo_imports(odoo_root):
+    """After its requirements are installed, Odoo must import with this Python; say why when not."""
+    series, root = _odoo_series(odoo_root)
+    if series != "18.0":
+        raise DevError(
+            f"The Odoo 18 tree at {odoo_root} does not import with {sys.executable} even after installing its "
+            f"requirements: {_importable_odoo_error(odoo_root)}\n"
+            "Install the missing library (or its Debian headers) and run ./dev setup again."
+        )
+    return root
 
 
 def addons_path(odoo_root):
@@ -157,6 +203,9 @@ def download_official_odoo():
     roots = [p for p in unpack.iterdir() if _odoo_root_ok(p)]
     if not roots:
         raise DevError(f"The downloaded archive {archive} holds no Odoo source tree.")
+    series = odoo_tree_series(roots[0])
+    if series != "18.0":
+        raise DevError(f"The downloaded archive holds Odoo {series or 'of an unknown series'}, not 18.0.")
     shutil.rmtree(target, ignore_errors=True)
     roots[0].rename(target)
     shutil.rmtree(unpack, ignore_errors=True)
@@ -277,7 +326,10 @@ class Postgres:
     def exists(self, name):
         return bool(self._query("SELECT 1 FROM pg_database WHERE datname = %s", (name,)))
 
-    def create(self, name, purpose):
+    def create(self, name, purpose, durable=True):
+        """Create one of OUR databases. Throwaway ones (durable=False) commit without waiting for the disk:
+        losing their last transactions in a crash costs nothing, and tests run faster. The cluster itself,
+        and the databases a user keeps (./dev run), stay durable."""
         from psycopg2 import sql
 
         connection = self.connect()
@@ -291,6 +343,10 @@ class Postgres:
                 cursor.execute(
                     sql.SQL("COMMENT ON DATABASE {} IS %s").format(sql.Identifier(name)), (f"{DB_MARK}: {purpose}",)
                 )
+                if not durable:
+                    cursor.execute(
+                        sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name))
+                    )
         finally:
             connection.close()
 
@@ -399,7 +455,7 @@ def start_private_pg():
                 "-t",
                 "60",
                 "-o",
-                f"-p {port} -c listen_addresses=127.0.0.1 -k {PRIVATE_PG_DIR} -c fsync=off",
+                f"-p {port} -c listen_addresses=127.0.0.1 -k {PRIVATE_PG_DIR}",
                 "start",
             ],
             check=True,
@@ -519,9 +575,7 @@ def cmd_setup(options):
         say(f"Odoo's Python requirements (from {odoo_root}/requirements.txt) ...")
         pip_install("-r", requirements)
         os.unlink(requirements)
-    series, root = _odoo_series(odoo_root)
-    if series != "18.0":
-        raise DevError(f"Odoo at {odoo_root} does not import after installing its requirements.")
+    root = verify_odoo_imports(odoo_root)
     if options.odoo_path or options.download_odoo:
         LOCAL.mkdir(exist_ok=True)
         (LOCAL / "odoo-path").write_text(str(root))
@@ -546,6 +600,7 @@ def cmd_run(options):
     odoo_root = find_odoo()
     if odoo_root is None:
         raise DevError(NO_ODOO_HELP.format(python=sys.executable, url=OFFICIAL_ODOO_SOURCE))
+    odoo_root = verify_odoo_imports(odoo_root)
     pg = get_postgres()
     dbname = options.db
     ours = pg.marked_databases()
@@ -681,6 +736,8 @@ def cmd_test(options):
         summary.add("pytest tests/", rc == 0, f"exit {rc}")
 
     odoo_root = None if options.no_odoo else find_odoo()
+    if odoo_root is not None:
+        odoo_root = verify_odoo_imports(odoo_root)
     if odoo_root is None:
         reason = "--no-odoo was given" if options.no_odoo else "no Odoo 18 is importable (run ./dev setup)"
         loud(f"ODOO TESTS NOT RUN: {reason}.\nOnly the engine/static tests ran; the addon itself was NOT tested.")
@@ -696,7 +753,7 @@ def cmd_test(options):
     try:
         # 1. Without demo data: install, the addon's tests, then upgrade, then uninstall.
         bare = f"cobranza_test_{stamp}_nodemo"
-        pg.create(bare, "test database")
+        pg.create(bare, "test database", durable=False)
         created.append(bare)
         _install_and_test(summary, odoo_root, pg, bare, logs, demo=False)
 
@@ -725,7 +782,7 @@ def cmd_test(options):
 
         # 2. With demo data: install, the addon's tests, then Odoo's own test classes.
         demo = f"cobranza_test_{stamp}_demo"
-        pg.create(demo, "test database")
+        pg.create(demo, "test database", durable=False)
         created.append(demo)
         _install_and_test(summary, odoo_root, pg, demo, logs, demo=True)
 
@@ -830,7 +887,7 @@ def cmd_i18n(options):
         raise DevError("./dev i18n needs Odoo: " + NO_ODOO_HELP.format(python=sys.executable, url=OFFICIAL_ODOO_SOURCE))
     pg = get_postgres()
     dbname = f"cobranza_i18n_{datetime.now().strftime('%Y%m%d%H%M%S')}"
-    pg.create(dbname, "i18n export database")
+    pg.create(dbname, "i18n export database", durable=False)
     pot = REPO / ADDON / "i18n" / f"{ADDON}.pot"
     try:
         rc, _ = run_odoo(

@@ -87,3 +87,53 @@ def test_odoo_requirements_replace_the_cbor2_pin_that_no_longer_builds(dev, tmp_
 def test_an_odoo_path_that_is_not_an_odoo_tree_is_refused_with_advice(dev, tmp_path):
     with pytest.raises(dev.DevError, match="not an Odoo source tree"):
         dev.find_odoo(str(tmp_path))
+
+
+def _fake_odoo_tree(root, version_line):
+    (root / "odoo").mkdir(parents=True)
+    (root / "odoo" / "release.py").write_text(
+        "RELEASE_LEVELS = [ALPHA, BETA, RELEASE_CANDIDATE, FINAL] = ['alpha', 'beta', 'candidate', 'final']\n"
+        f"{version_line}\n"
+        "series = serie = major_version = '.'.join(str(s) for s in version_info[:2])\n"
+        # a tree whose requirements are not installed yet: importing it would fail here
+        "import babel  # noqa\n"
+    )
+    return root
+
+
+def test_the_series_of_an_odoo_tree_is_read_from_its_release_file_without_importing_it(dev, tmp_path):
+    tree = _fake_odoo_tree(tmp_path / "odoo18", "version_info = (18, 0, 0, FINAL, 0, '')")
+    assert dev.odoo_tree_series(tree) == "18.0"
+    assert dev.odoo_tree_series(_fake_odoo_tree(tmp_path / "odoo17", "version_info = (17, 0, 0, FINAL, 0, '')")) == (
+        "17.0"
+    )
+    assert dev.odoo_tree_series(tmp_path / "nowhere") is None
+
+
+def test_an_odoo_18_tree_whose_requirements_are_missing_is_found_before_set_up_installs_them(dev, tmp_path):
+    tree = _fake_odoo_tree(tmp_path / "odoo18", "version_info = (18, 0, 0, FINAL, 0, '')")
+    assert dev.find_odoo(str(tree)) == tree.resolve()
+
+
+def test_an_odoo_tree_of_another_series_is_refused_with_its_series(dev, tmp_path):
+    tree = _fake_odoo_tree(tmp_path / "odoo17", "version_info = (17, 0, 0, FINAL, 0, '')")
+    with pytest.raises(dev.DevError, match="series 17.0"):
+        dev.find_odoo(str(tree))
+
+
+def test_a_tree_that_still_does_not_import_after_set_up_says_why(dev, tmp_path):
+    tree = _fake_odoo_tree(tmp_path / "odoo18", "version_info = (18, 0, 0, FINAL, 0, '')")
+    (tree / "odoo" / "__init__.py").write_text("import a_library_nobody_installed\n")
+    with pytest.raises(dev.DevError, match="a_library_nobody_installed"):
+        dev.verify_odoo_imports(tree)
+
+
+def test_the_private_cluster_stays_durable_and_only_throwaway_databases_commit_lazily(dev):
+    source = (TOOLS / "dev.py").read_text()
+    assert "fsync=off" not in source
+    assert "synchronous_commit = off" in source
+    import inspect
+
+    run_source = inspect.getsource(dev.cmd_run)
+    assert "durable=False" not in run_source
+    assert "durable=False" in inspect.getsource(dev.cmd_test)
