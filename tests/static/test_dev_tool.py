@@ -117,7 +117,7 @@ def test_an_odoo_18_tree_whose_requirements_are_missing_is_found_before_set_up_i
 
 def test_an_odoo_tree_of_another_series_is_refused_with_its_series(dev, tmp_path):
     tree = _fake_odoo_tree(tmp_path / "odoo17", "version_info = (17, 0, 0, FINAL, 0, '')")
-    with pytest.raises(dev.DevError, match="series 17.0"):
+    with pytest.raises(dev.DevError, match=r"series 17\.0"):
         dev.find_odoo(str(tree))
 
 
