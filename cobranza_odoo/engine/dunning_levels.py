@@ -2,23 +2,38 @@
 
 A policy is an ordered list of levels. Each level has a stage (preventive, administrative,
 prejudicial, judicial), an offset in days from the line's maturity (negative = before it), a
-minimum interval since the previous level was sent, and a minimum amount.
+minimum interval since the previous level was sent, a minimum amount, and a ``required`` flag
+(a notice no line may pass without receiving it: the formal notice before legal action, the
+credit-bureau prior notice). Only overdue levels can be required: a line first seen after its
+maturity could never receive a preventive one.
 
-For a run on date T, per receivable line:
+For a run on date T, per receivable line (an invoice's installments are separate lines):
 
-* **Eligible**: residual above the tolerance, invoice not in dispute, not covered by an honoured
-  agreement, customer neither excluded nor paused (paused while T <= paused until), and the
-  line not already handled by a run on T (so a second run the same day plans nothing).
+* **Eligible**: not in legal collection (``in_legal``: it belongs to the lawyer; reason
+  ``in_legal_collection``), residual above the tolerance, invoice not in dispute, installment
+  not covered by an honoured agreement, customer neither excluded nor paused (paused while
+  T <= paused until), and the line not already handled by a run on T (so a second run the same
+  day plans nothing).
 * **Credits**: a customer whose credits (unapplied payments, credit notes) cover its overdue
   eligible amount gets no overdue reminder; preventive reminders stop when the credits cover
   everything still open.
-* **Next level** = the level after the last one *sent* for the line — no skipping. A line never
-  gets a preventive level on or after its maturity: once due, its next level is the first
-  non-preventive level after the last one sent (a line 90 days late seen for the first time
-  gets the first administrative level, not the 90-day one).
-* The next level is applied when its date has come (maturity + offset <= T), the previous
-  level was sent at least ``min_interval_days`` ago, and the customer's eligible amount reaches
-  the level's ``min_amount`` (overdue lines for overdue levels, open lines for preventive ones).
+* **Target** = the highest level whose date has come (maturity + offset <= T); preventive levels
+  only before maturity: once T >= maturity a preventive level is never the target.
+* **A level never goes backwards**: a line whose last *sent* level is at or beyond the target
+  gets nothing (``last_level_reached`` when no level follows it — preventive ones do not count
+  once due —, otherwise ``not_due_yet`` with the next level and its date).
+* **Catching up**: otherwise the line gets the target directly, even when it is further than
+  the level right after its last sent one (a line first seen 300 days late does not get a
+  friendly "maybe you forgot" notice) — except that it never passes a required level it has not
+  received: it gets the first required level after its last sent one and up to the target
+  first, and the target later. Everything at or before the last sent level counts as received;
+  the levels passed over that are not required are simply skipped.
+* The applied level is sent once ``min_interval_days`` *of that level* have passed since the
+  last sent date (when there is one) and the customer's eligible amount reaches the level's
+  ``min_amount`` (overdue lines for overdue levels, open lines for preventive ones).
+* Each planned line records its ``target_level_key``, ``caught_up`` (the applied level is beyond
+  the one right after the last sent) and ``held_at_required`` (the target was further but a
+  required level stopped the line), for the run preview.
 * **One communication per customer per run** lists all its planned lines, each at its own
   level; the communication's level is the highest of them. ``split_by_level`` makes one
   communication per level instead.
@@ -38,7 +53,7 @@ STAGES = ("preventive", "administrative", "prejudicial", "judicial")
 class PolicyError(ValueError):
     """An inconsistent policy. ``reason``: no_levels, duplicate_offset, offsets_not_increasing,
     preventive_not_before_due, overdue_level_not_after_due, stage_order, negative_interval,
-    negative_amount, unknown_stage."""
+    negative_amount, unknown_stage, required_preventive."""
 
     def __init__(self, reason, value=None):
         super().__init__(f"{reason}: {value!r}")
@@ -54,6 +69,7 @@ class Level:
     offset_days: int
     min_interval_days: int = 0
     min_amount: float = 0.0
+    required: bool = False  # no line passes this level without receiving it
 
     @property
     def preventive(self):
@@ -72,6 +88,7 @@ class Line:
     in_dispute: bool = False
     under_agreement: bool = False
     processed_on: object = None
+    in_legal: bool = False  # in legal collection: the lawyer's, never planned
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,9 @@ class PlannedLine:
     residual: float
     days_late: int
     date_maturity: object = None
+    target_level_key: object = None  # the highest level whose date has come
+    caught_up: bool = False  # applied level beyond the one right after the last sent
+    held_at_required: bool = False  # target further, stopped at a required level not yet received
 
 
 @dataclass(frozen=True)
@@ -135,6 +155,8 @@ def validate_policy(levels):
             raise PolicyError("negative_interval", level.key)
         if level.min_amount < 0:
             raise PolicyError("negative_amount", level.key)
+        if level.required and level.preventive:
+            raise PolicyError("required_preventive", level.key)
         if previous is not None:
             if level.offset_days < previous.offset_days:
                 raise PolicyError("offsets_not_increasing", level.key)
@@ -144,16 +166,36 @@ def validate_policy(levels):
     return levels
 
 
-def _next_level(levels, line, today):
-    """The level that comes after the line's last sent one, skipping preventive levels once due."""
-    keys = [level.key for level in levels]
-    start = keys.index(line.last_level_key) + 1 if line.last_level_key in keys else 0
+def _level_date(line, level):
+    return line.date_maturity + timedelta(days=level.offset_days)
+
+
+def _last_index(levels, line):
+    """Index of the line's last sent level in the policy, -1 when none (or no longer in it)."""
+    for index, level in enumerate(levels):
+        if level.key == line.last_level_key:
+            return index
+    return -1
+
+
+def _next_index(levels, last, due):
+    """Index of the level right after ``last``, passing over preventive levels once due; None at the end."""
+    for index in range(last + 1, len(levels)):
+        if not (due and levels[index].preventive):
+            return index
+    return None
+
+
+def _target_index(levels, line, today):
+    """Index of the highest level whose date has come, preventive levels only before maturity; None if none."""
     due = today >= line.date_maturity
-    for level in levels[start:]:
+    target = None
+    for index, level in enumerate(levels):
         if due and level.preventive:
             continue
-        return level
-    return None
+        if _level_date(line, level) <= today:
+            target = index
+    return target
 
 
 def plan_customer(lines, levels, customer, today, split_by_level=False):
@@ -172,7 +214,9 @@ def plan_customer(lines, levels, customer, today, split_by_level=False):
 
     eligible = []
     for line in lines:
-        if line.processed_on == today:
+        if line.in_legal:
+            skips.append(Skip(line.key, "in_legal_collection"))
+        elif line.processed_on == today:
             skips.append(Skip(line.key, "already_processed"))
         elif compare(line.residual, customer.tolerance, customer.rounding) <= 0:
             skips.append(Skip(line.key, "below_tolerance"))
@@ -194,14 +238,19 @@ def plan_customer(lines, levels, customer, today, split_by_level=False):
         if (overdue and covered_overdue) or (not overdue and covered_all):
             skips.append(Skip(line.key, "covered_by_credits"))
             continue
-        level = _next_level(levels, line, today)
-        if level is None:
+        due = today >= line.date_maturity
+        last = _last_index(levels, line)
+        following = _next_index(levels, last, due)
+        if following is None:
             skips.append(Skip(line.key, "last_level_reached"))
             continue
-        level_date = line.date_maturity + timedelta(days=level.offset_days)
-        if level_date > today:
-            skips.append(Skip(line.key, "not_due_yet", level.key, level_date))
+        target = _target_index(levels, line, today)
+        if target is None or target <= last:
+            level = levels[following]
+            skips.append(Skip(line.key, "not_due_yet", level.key, _level_date(line, level)))
             continue
+        applied = next((index for index in range(last + 1, target + 1) if levels[index].required), target)
+        level = levels[applied]
         if line.last_sent_date and line.last_sent_date + timedelta(days=level.min_interval_days) > today:
             skips.append(
                 Skip(
@@ -217,7 +266,18 @@ def plan_customer(lines, levels, customer, today, split_by_level=False):
             skips.append(Skip(line.key, "below_min_amount", level.key))
             continue
         days_late = days_past_due(line.date_maturity, today)
-        planned.append(PlannedLine(line.key, level.key, line.residual, days_late, line.date_maturity))
+        planned.append(
+            PlannedLine(
+                line.key,
+                level.key,
+                line.residual,
+                days_late,
+                line.date_maturity,
+                target_level_key=levels[target].key,
+                caught_up=applied > following,
+                held_at_required=applied < target,
+            )
+        )
 
     if not planned:
         return Plan((), tuple(skips))
