@@ -71,7 +71,7 @@ class CreditFacts:
 
     @property
     def exposure(self):
-        return self.receivable_balance + self.draft_invoices + self.uninvoiced_orders
+        return exposure(self.receivable_balance, self.draft_invoices, self.uninvoiced_orders)
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,12 @@ class CreditDecision:
     @property
     def on_hold(self):
         return any(reason.code in ("manual_hold", "overdue_hold") for reason in self.reasons)
+
+
+def exposure(receivable_balance, draft_invoices, uninvoiced_orders):
+    """What the customer owes or will owe: net receivable (credits deducted) + draft invoices not
+    from orders + what confirmed orders still have to invoice."""
+    return receivable_balance + draft_invoices + uninvoiced_orders
 
 
 def validate_limit(limit):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
 
-from .money import round_money
+from .money import compare, round_money
 
 TAX_MODES = ("included", "excluded", "credit_note")
 
@@ -111,6 +111,12 @@ def deadline_on(invoice_deadlines, payment_date):
         if payment_date <= item.deadline:
             return item
     return None
+
+
+def discount_earned(residual_after_payment, discount, rounding=0.01):
+    """A payment inside a tier earns the discount when it left exactly the discount open: the
+    customer paid the discounted amount. A partial payment (more left open) earns nothing."""
+    return compare(discount, 0.0, rounding) > 0 and compare(residual_after_payment, discount, rounding) == 0
 
 
 def annualized_cost(percent, term_days, tier_days):

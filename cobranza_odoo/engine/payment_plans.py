@@ -241,3 +241,22 @@ def promise_kept(promise_date, amount, payments, grace_days=0, rounding=0.01):
     deadline = promise_date + timedelta(days=grace_days)
     paid = sum(value for payment_date, value in payments if payment_date <= deadline)
     return compare(paid, amount, rounding) >= 0
+
+
+def kept_on_time(installments, grace_days=0):
+    """A promise or agreement was kept when every installment was paid in full by its date + grace days.
+
+    ``installments``: [(due date, date paid in full or None)]. Nothing to pay is not "kept".
+    """
+    installments = list(installments)
+    return bool(installments) and all(
+        paid_date is not None and paid_date <= due + timedelta(days=grace_days) for due, paid_date in installments
+    )
+
+
+def needs_approval(debt, installment_count, max_amount=0.0, max_installments=0):
+    """An agreement waits for a manager when its debt exceeds ``max_amount`` or it has more than
+    ``max_installments`` installments (the down payment not counted); a threshold of 0 is off."""
+    over_amount = bool(max_amount) and debt > max_amount
+    over_count = bool(max_installments) and installment_count > max_installments
+    return over_amount or over_count

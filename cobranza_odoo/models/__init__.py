@@ -6,6 +6,7 @@ from . import cobranza_segment_rule
 from . import cobranza_policy
 from . import cobranza_policy_level
 from . import cobranza_partner_profile
+from . import cobranza_profile_refresh
 from . import cobranza_segment_change
 from . import cobranza_credit_increase
 from . import cobranza_credit_override
@@ -17,6 +18,7 @@ from . import res_partner
 from . import account_move
 from . import account_move_line
 from . import cobranza_dunning
+from . import cobranza_dunning_run
 from . import cobranza_agreement
 from . import cobranza_agreement_installment
 from . import cobranza_dunning_line

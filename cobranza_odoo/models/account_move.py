@@ -2,9 +2,11 @@ from collections import defaultdict
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL, format_date, frozendict
+from odoo.tools import format_date, frozendict
 
 from ..engine import aging, collection_status, incentives
+from . import bulk_write
+from . import ledger_fragments as ledger
 from .selections import COLLECTION_STATUSES
 
 
@@ -57,7 +59,7 @@ class AccountMove(models.Model):
             days = [
                 aging.days_past_due(line.date_maturity or line.date, today)
                 for line in move.line_ids
-                if line.account_type == "asset_receivable" and not line.reconciled and line.amount_residual > 0
+                if ledger.is_open_receivable_line(line) and line.amount_residual > 0
             ]
             move.cobranza_days_overdue = max([0, *days])
 
@@ -114,11 +116,7 @@ class AccountMove(models.Model):
     def _cobranza_set_incentive(self, program):
         """Set the program in one UPDATE: a regular write on posted invoices re-synchronises each
         invoice's lines one by one, and nothing stored depends on this field."""
-        self.flush_recordset(["cobranza_incentive_id"])
-        self.env.cr.execute(
-            SQL("UPDATE account_move SET cobranza_incentive_id = %s WHERE id = ANY(%s)", program.id or None, self.ids)
-        )
-        self.invalidate_recordset(["cobranza_incentive_id"])
+        bulk_write.bulk_set(self, self.ids, {"cobranza_incentive_id": program.id or False}, touch=False)
 
     def _cobranza_incentive_programs(self):
         """{invoice: program} for the invoices whose customer has a program: the customer's own,
@@ -368,7 +366,7 @@ class AccountMove(models.Model):
         )
         refund.action_post()
         (refund + self).line_ids.filtered(
-            lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+            lambda line: ledger.is_receivable_line(line) and not line.reconciled
         ).reconcile()
         self.message_post(body=_("Early-payment discount granted by credit note %s.", refund._get_html_link()))
         return refund
@@ -386,13 +384,21 @@ class AccountMove(models.Model):
             ):
                 deadline = self.env["cobranza.incentive.deadline"]
         result = super().js_assign_outstanding_line(line_id)
-        if deadline and self.currency_id.compare_amounts(self.amount_residual, deadline.discount) == 0:
-            granting = self.with_context(cobranza_incentive_date=payment_line.date)
-            if self.cobranza_incentive_id.tax_mode == "credit_note":
-                granting._cobranza_grant_by_credit_note(deadline)
-            else:
-                granting._cobranza_grant_by_write_off(deadline)
+        if deadline:
+            self._cobranza_grant_incentive_if_earned(deadline, payment_line.date)
         return result
+
+    def _cobranza_grant_incentive_if_earned(self, deadline, payment_date):
+        """After a payment dated inside ``deadline``'s tier: grant the discount when the payment left
+        exactly the discount open (by credit note or write-off, as the program says). The one place
+        the payment wizard, online payments and applied outstanding payments grant discounts."""
+        self.ensure_one()
+        if not incentives.discount_earned(self.amount_residual, deadline.discount, self.currency_id.rounding):
+            return self.env["account.move"]
+        granting = self.with_context(cobranza_incentive_date=payment_date)
+        if self.cobranza_incentive_id.tax_mode == "credit_note":
+            return granting._cobranza_grant_by_credit_note(deadline)
+        return granting._cobranza_grant_by_write_off(deadline)
 
     def _cobranza_grant_by_write_off(self, deadline):
         """A journal entry writing the discount off against the invoice, with the same lines the
@@ -524,9 +530,7 @@ class AccountMove(models.Model):
     def action_cobranza_new_promise(self):
         """Log a promise to pay for this invoice's open installments."""
         self.ensure_one()
-        lines = self.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable" and not line.reconciled and line.amount_residual > 0
-        )
+        lines = self.line_ids.filtered(lambda line: ledger.is_open_receivable_line(line) and line.amount_residual > 0)
         return self.env["cobranza.agreement"]._new_action(self.commercial_partner_id, lines, "promise")
 
     def _cobranza_refresh_status_later(self):

@@ -2,9 +2,11 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.osv import expression
 
 from ..engine import aging
+from . import bulk_write
+from . import ledger_fragments as ledger
 
 
 class AccountMoveLine(models.Model):
@@ -27,6 +29,23 @@ class AccountMoveLine(models.Model):
     cobranza_last_dunning_date = fields.Date(string="Last Reminder", readonly=True, copy=False)
     cobranza_dunning_processed_on = fields.Date(string="Handled by Dunning On", readonly=True, copy=False)
     cobranza_dunning_line_ids = fields.One2many("cobranza.dunning.line", "move_line_id", string="Reminders")
+    cobranza_open_receivable = fields.Boolean(
+        string="Open Receivable",
+        compute="_compute_cobranza_open_receivable",
+        search="_search_cobranza_open_receivable",
+        help="An open installment or credit of a customer (invoices in payment count as paid).",
+    )
+
+    @api.depends("account_id", "parent_state", "reconciled", "amount_residual", "move_id.payment_state")
+    def _compute_cobranza_open_receivable(self):
+        for line in self:
+            line.cobranza_open_receivable = ledger.is_open_receivable_line(line)
+
+    def _search_cobranza_open_receivable(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Unsupported search on open receivables."))
+        domain = ledger.open_receivable_domain()
+        return domain if (operator == "=") == value else ["!", *expression.AND([domain])]
 
     def _cobranza_set_discount_date(self, discount_date):
         """Odoo's last early-discount date on installment lines of posted invoices.
@@ -34,13 +53,7 @@ class AccountMoveLine(models.Model):
         Written in one UPDATE: a regular write on posted lines re-synchronises each invoice line by
         line, and nothing stored depends on this informational date.
         """
-        if not self:
-            return
-        self.flush_recordset(["discount_date"])
-        self.env.cr.execute(
-            SQL("UPDATE account_move_line SET discount_date = %s WHERE id = ANY(%s)", discount_date or None, self.ids)
-        )
-        self.invalidate_recordset(["discount_date"])
+        bulk_write.bulk_set(self, self.ids, {"discount_date": discount_date or False}, touch=False)
 
     def _get_installments_data(self, payment_currency=None, payment_date=None, next_payment_date=None):
         """Odoo's installment data with a program's discount in force on ``payment_date``: the payment
@@ -95,29 +108,14 @@ class AccountMoveLine(models.Model):
         run the journal items' accounting checks for nothing).
         """
         if processed_on and line_ids:
-            self.env.execute_query(
-                SQL(
-                    "UPDATE account_move_line SET cobranza_dunning_processed_on = %s WHERE id = ANY(%s)",
-                    processed_on,
-                    list(line_ids),
-                )
-            )
+            bulk_write.bulk_set(self, line_ids, {"cobranza_dunning_processed_on": processed_on}, touch=False)
         by_level = defaultdict(list)
         for line_id, level_id in (level_by_line or {}).items():
             by_level[level_id].append(line_id)
         for level_id, ids in by_level.items():
-            self.env.execute_query(
-                SQL(
-                    "UPDATE account_move_line SET cobranza_level_id = %s, cobranza_last_dunning_date = %s "
-                    "WHERE id = ANY(%s)",
-                    level_id,
-                    sent_on,
-                    ids,
-                )
+            bulk_write.bulk_set(
+                self, ids, {"cobranza_level_id": level_id, "cobranza_last_dunning_date": sent_on}, touch=False
             )
-        self.browse(list(line_ids or []) + list(level_by_line or [])).invalidate_recordset(
-            ["cobranza_dunning_processed_on", "cobranza_level_id", "cobranza_last_dunning_date"]
-        )
 
     @api.depends("date_maturity", "date", "company_id")
     def _compute_cobranza_aging(self):
@@ -148,5 +146,5 @@ class AccountMoveLine(models.Model):
 
     def _cobranza_refresh_invoice_status(self):
         """A payment or reconciliation can change an invoice's collection status: refresh it now."""
-        invoices = self.filtered(lambda line: line.account_type == "asset_receivable").move_id
+        invoices = self.filtered(ledger.is_receivable_line).move_id
         invoices._cobranza_refresh_status_later()

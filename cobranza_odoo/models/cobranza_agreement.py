@@ -2,9 +2,9 @@ from datetime import timedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
 
 from ..engine import payment_plans
+from . import ledger_fragments as ledger
 
 FREQUENCIES = [("weekly", "Weekly"), ("biweekly", "Every two weeks"), ("monthly", "Monthly")]
 RATE_TYPES = [
@@ -69,8 +69,8 @@ class CobranzaAgreement(models.Model):
         "agreement_id",
         "move_line_id",
         string="Covered Installments",
-        domain="[('partner_id.commercial_partner_id', '=', partner_id), ('account_type', '=', 'asset_receivable'), "
-        "('reconciled', '=', False), ('parent_state', '=', 'posted'), ('amount_residual', '>', 0)]",
+        domain="[('partner_id.commercial_partner_id', '=', partner_id), ('cobranza_open_receivable', '=', True), "
+        "('amount_residual', '>', 0)]",
     )
     move_ids = fields.Many2many("account.move", compute="_compute_move_ids", string="Covered Invoices")
     debt = fields.Monetary(
@@ -261,15 +261,12 @@ class CobranzaAgreement(models.Model):
 
     def _needs_approval(self):
         self.ensure_one()
-        company = self.company_id
-        over_amount = (
-            company.cobranza_agreement_approval_amount and self.debt > company.cobranza_agreement_approval_amount
+        return payment_plans.needs_approval(
+            self.debt,
+            len(self.installment_ids.filtered(lambda item: item.sequence > 0)),
+            self.company_id.cobranza_agreement_approval_amount,
+            self.company_id.cobranza_agreement_approval_installments,
         )
-        over_count = company.cobranza_agreement_approval_installments and (
-            len(self.installment_ids.filtered(lambda item: item.sequence > 0))
-            > company.cobranza_agreement_approval_installments
-        )
-        return bool(over_amount or over_count)
 
     def action_confirm(self):
         """Submit: agreements above the company's thresholds wait for a Collections Manager."""
@@ -351,7 +348,7 @@ class CobranzaAgreement(models.Model):
         )
         invoice.action_post()
         self.interest_move_id = invoice
-        self.line_ids |= invoice.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+        self.line_ids |= invoice.line_ids.filtered(ledger.is_receivable_line)
 
     def action_cancel(self):
         for agreement in self:
@@ -377,32 +374,25 @@ class CobranzaAgreement(models.Model):
         """{agreement: [(date, amount)]}: payments applied to covered installments since activation.
 
         Credit notes and exchange differences settle installments without being payments: only
-        payment entries and bank statement lines count. Amounts in the agreement's currency.
+        real payments count (the facts layer decides). Amounts in the agreement's currency.
         """
-        self.env["cobranza.receivable.facts"]._flush_for_facts()
-        self.flush_model(["activation_date", "line_ids", "currency_id", "company_id"])
-        rows = self.env.execute_query(
-            SQL(
-                """
-            SELECT rel.agreement_id, credit_line.date,
-                   CASE WHEN agreement.currency_id = company.currency_id THEN part.amount
-                        ELSE part.debit_amount_currency END
-              FROM cobranza_agreement_move_line_rel rel
-              JOIN cobranza_agreement agreement ON agreement.id = rel.agreement_id
-              JOIN res_company company ON company.id = agreement.company_id
-              JOIN account_partial_reconcile part ON part.debit_move_id = rel.move_line_id
-              JOIN account_move_line credit_line ON credit_line.id = part.credit_move_id
-              JOIN account_move credit_move ON credit_move.id = credit_line.move_id
-             WHERE rel.agreement_id = ANY(%(agreements)s)
-               AND (credit_move.origin_payment_id IS NOT NULL OR credit_move.statement_line_id IS NOT NULL)
-               AND credit_line.date >= agreement.activation_date
-            """,
-                agreements=self.ids,
-            )
-        )
         result = {agreement: [] for agreement in self}
-        for agreement_id, date, amount in rows:
-            result[self.browse(agreement_id)].append((date, amount))
+        dated = self.filtered("activation_date")
+        if not dated:
+            return result
+        payments = self.env["cobranza.receivable.facts"]._payments_on_lines(
+            dated.line_ids.ids, since=min(dated.mapped("activation_date"))
+        )
+        by_line = {}
+        for payment in payments:
+            by_line.setdefault(payment.line_id, []).append(payment)
+        for agreement in dated:
+            in_company_currency = agreement.currency_id == agreement.company_id.currency_id
+            for line_id in agreement.line_ids.ids:
+                for payment in by_line.get(line_id, ()):
+                    if payment.date >= agreement.activation_date:
+                        amount = payment.amount if in_company_currency else payment.amount_currency
+                        result[agreement].append((payment.date, amount))
         return result
 
     def _refresh_progress(self, today=None):

@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
 
+from ..engine import credit
+
 
 class CobranzaCreditIncrease(models.Model):
     """A temporary credit-limit increase: counted only between its dates (both included)."""
@@ -40,11 +42,15 @@ class CobranzaCreditIncrease(models.Model):
 
     @api.constrains("amount", "date_from", "date_to", "partner_id")
     def _check_increase(self):
+        messages = {
+            "non_positive_increase": _("A credit limit increase must be a positive amount."),
+            "increase_ends_before_start": _("A credit limit increase cannot end before it starts."),
+        }
         for increase in self:
-            if increase.amount <= 0:
-                raise ValidationError(_("A credit limit increase must be a positive amount."))
-            if increase.date_to < increase.date_from:
-                raise ValidationError(_("A credit limit increase cannot end before it starts."))
+            try:
+                credit.validate_increase(increase._engine_increase())
+            except credit.CreditInputError as error:
+                raise ValidationError(messages[error.reason]) from error
             if increase.partner_id != increase.partner_id.commercial_partner_id:
                 raise ValidationError(
                     _(
@@ -52,6 +58,10 @@ class CobranzaCreditIncrease(models.Model):
                         increase.partner_id.commercial_partner_id.display_name,
                     )
                 )
+
+    def _engine_increase(self):
+        self.ensure_one()
+        return credit.Increase(self.amount, self.date_from, self.date_to)
 
     @api.depends("date_from", "date_to")
     def _compute_state(self):

@@ -11,6 +11,8 @@ from stdnum.co import nit
 from stdnum.mx import rfc
 from stdnum.pe import ruc
 
+from . import ledger_fragments as ledger
+
 _logger = logging.getLogger(__name__)
 
 # Customers of a building-materials distributor selling on credit across Latin America.
@@ -306,7 +308,7 @@ class CobranzaDemoPortfolio(models.AbstractModel):
         payments.action_post()
         for (invoice, _amount, _date), payment in zip(to_pay, payments, strict=True):
             receivables = (payment.move_id.line_ids | invoice.line_ids).filtered(
-                lambda line: line.account_type == "asset_receivable" and not line.reconciled
+                lambda line: ledger.is_receivable_line(line) and not line.reconciled
             )
             receivables.reconcile()
 

@@ -1,20 +1,30 @@
 import base64
-from collections import defaultdict
+import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
-from ..engine import dunning_levels
+_logger = logging.getLogger(__name__)
 
-# How many customers one call of the daily dunning run handles.
-DUNNING_BATCH_SIZE = 100
+# A communication the next run may still update: not delivered (nor on its way), not cancelled.
+OPEN_STATES = ("draft", "queued", "deferred", "undeliverable", "failed")
+# Sending more communications than this from a screen queues them for the scheduled run.
+SEND_NOW_LIMIT = 20
+LETTER_REPORT = "cobranza_odoo.action_report_dunning_letter"
 
 
 class CobranzaDunning(models.Model):
-    """One communication to one customer on one date, listing its lines each at its own level.
+    """One communication to one customer, listing its lines each at its own level.
 
-    Its chatter keeps the evidence: the e-mail sent, the letter PDF, the call planned.
+    Life: a *draft* (review mode) or *queued* (send mode, or sent from the screen) communication
+    is delivered through its level's channels. It is *sent* only when one channel really reached
+    the customer — an e-mail queued to an address, a letter rendered and kept, a call logged, a
+    server action that succeeded — and only then do its lines take its levels and the level's
+    credit hold or legal hand-off happen. Nothing reached it: *undeliverable*, with the reason and
+    a to-do for the collector; a channel still on its way (a planned call, a server action):
+    *waiting*; an error: *failed*. While a communication of a customer is open, later runs update it
+    instead of adding another. The chatter keeps the evidence: the e-mail, the letter PDF, the call.
     """
 
     _name = "cobranza.dunning"
@@ -32,7 +42,16 @@ class CobranzaDunning(models.Model):
     level_id = fields.Many2one("cobranza.policy.level", string="Level", readonly=True, index=True)
     stage = fields.Selection(related="level_id.stage", store=True)
     state = fields.Selection(
-        [("draft", "Draft"), ("sent", "Sent"), ("failed", "Failed"), ("cancelled", "Cancelled")],
+        [
+            ("draft", "Draft"),
+            ("queued", "To Send"),
+            ("deferred", "Deferred"),
+            ("waiting", "Waiting"),
+            ("sent", "Sent"),
+            ("undeliverable", "Undeliverable"),
+            ("failed", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
         default="draft",
         required=True,
         tracking=True,
@@ -44,6 +63,16 @@ class CobranzaDunning(models.Model):
     amount_overdue = fields.Monetary(string="Overdue", compute="_compute_amounts", store=True)
     credits_amount = fields.Monetary(string="Credits in Favour", readonly=True)
     collector_id = fields.Many2one("res.users", string="Collector", readonly=True)
+    sent_date = fields.Date(string="Delivered On", readonly=True, copy=False)
+    deferred_until = fields.Datetime(
+        string="Deferred Until",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The contact rules allow no contact before this moment: the run sends it then.",
+    )
+    defer_reason = fields.Char(string="Why Deferred", readonly=True, copy=False)
+    delivery_note = fields.Text(string="Delivery", readonly=True, help="What each channel did.")
     email_sent = fields.Boolean(string="E-mail Queued", readonly=True)
     letter_attachment_id = fields.Many2one("ir.attachment", string="Letter", readonly=True)
     call_scheduled = fields.Boolean(string="Call Planned", readonly=True)
@@ -56,6 +85,16 @@ class CobranzaDunning(models.Model):
     )
     failure_reason = fields.Text(readonly=True)
 
+    def init(self):
+        # Two runs (or a run and a person) can never leave two communications of one customer,
+        # company and level on the same day: the database refuses the second one.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS cobranza_dunning_customer_day_level_uniq "
+                "ON cobranza_dunning (partner_id, company_id, date, level_id) WHERE state != 'cancelled'"
+            )
+        )
+
     @api.depends("line_ids.amount_residual", "line_ids.days_late")
     def _compute_amounts(self):
         for dunning in self:
@@ -64,215 +103,208 @@ class CobranzaDunning(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("cobranza.dunning") or "/"
+        unnamed = [vals for vals in vals_list if vals.get("name", "/") == "/"]
+        for vals, name in zip(unnamed, self._reserve_names(len(unnamed)), strict=True):
+            vals["name"] = name
         return super().create(vals_list)
 
-    # ------------------------------------------------------------------ planning
-
     @api.model
-    def _gather(self, profiles, today):
-        """Engine inputs for these profiles of one company: {profile: (lines, customer, policy)}.
-
-        Bulk reads: one query for the open lines of every customer, whatever their number.
-        """
-        if not profiles:
-            return {}
-        company = profiles.company_id
-        company.ensure_one()
-        Facts = self.env["cobranza.receivable.facts"]
-        self.env["account.move.line"].flush_model()
-        self.env["account.move"].flush_model(["cobranza_dispute", "payment_state", "move_type"])
-        rows = self.env.execute_query(
-            SQL(
-                """
-            SELECT aml.id, aml.move_id, partner.commercial_partner_id, COALESCE(aml.date_maturity, aml.date),
-                   aml.amount_residual, aml.cobranza_level_id, aml.cobranza_last_dunning_date,
-                   aml.cobranza_dunning_processed_on, COALESCE(move.cobranza_dispute, FALSE)
-              FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
-              JOIN account_move move ON move.id = aml.move_id
-              JOIN res_partner partner ON partner.id = aml.partner_id
-             WHERE account.account_type = 'asset_receivable'
-               AND aml.parent_state = 'posted'
-               AND NOT aml.reconciled
-               AND aml.amount_residual != 0
-               AND move.payment_state IS DISTINCT FROM 'in_payment'
-               AND partner.commercial_partner_id = ANY(%(partners)s)
-               AND %(company)s
-             ORDER BY COALESCE(aml.date_maturity, aml.date), aml.id
-            """,
-                partners=profiles.partner_id.ids,
-                company=Facts._company_family_sql(company),
-            )
+    def _reserve_names(self, count):
+        """``count`` references from the communications' sequence in one query (a standard sequence)."""
+        if not count:
+            return []
+        sequence = self.env["ir.sequence"].sudo().search([("code", "=", "cobranza.dunning")], limit=1)
+        if not sequence or sequence.implementation != "standard" or sequence.use_date_range:
+            return [self.env["ir.sequence"].next_by_code("cobranza.dunning") or "/" for _index in range(count)]
+        numbers = self.env.execute_query(
+            SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"ir_sequence_{sequence.id:03d}", count)
         )
-        agreed = Facts._moves_under_agreement({row[1] for row in rows}, today)
-        lines, credits = defaultdict(list), defaultdict(float)
-        for line_id, move_id, partner_id, maturity, residual, level_id, sent_on, processed_on, dispute in rows:
-            if residual < 0:
-                credits[partner_id] -= residual  # unapplied payments and credit notes
-                continue
-            lines[partner_id].append(
-                dunning_levels.Line(
-                    key=line_id,
-                    date_maturity=maturity,
-                    residual=residual,
-                    last_level_key=level_id,
-                    last_sent_date=sent_on,
-                    in_dispute=dispute,
-                    under_agreement=move_id in agreed,
-                    processed_on=processed_on,
-                )
-            )
-        result = {}
-        for profile in profiles:
-            policy = profile._dunning_policy()
-            if not policy.level_ids:
-                continue
-            customer = dunning_levels.Customer(
-                excluded=profile.dunning_excluded,
-                paused_until=profile.dunning_paused_until or None,
-                credits=credits.get(profile.partner_id.id, 0.0),
-                tolerance=company.cobranza_tolerance_amount,
-                rounding=company.currency_id.rounding,
-            )
-            result[profile] = (lines.get(profile.partner_id.id, []), customer, policy)
-        return result
+        return [sequence.get_next_char(number) for (number,) in numbers]
 
-    @api.model
-    def _plan(self, profiles, today):
-        """{profile: (policy, customer, engine Plan)}: what the run would do today, and why not the rest."""
-        plans = {}
-        for _company, company_profiles in profiles.grouped("company_id").items():
-            for profile, (lines, customer, policy) in self._gather(company_profiles, today).items():
-                plan = dunning_levels.plan_customer(
-                    lines, policy._engine_levels(), customer, today, split_by_level=policy.split_by_level
-                )
-                plans[profile] = (policy, customer, plan)
-        return plans
-
-    @api.model
-    def _create_from_plans(self, plans, today):
-        """Create the planned communications as drafts and mark their lines as handled today."""
-        values, planned_lines = [], []
-        for profile, (policy, customer, plan) in plans.items():
-            for communication in plan.communications:
-                values.append(self._prepare_dunning_values(profile, policy, customer, communication, today))
-                planned_lines.append(communication.lines)
-        if not values:
-            return self.browse()
-        dunnings = self.sudo().with_context(mail_create_nolog=True, tracking_disable=True).create(values)
-        line_ids = [planned.line_key for lines in planned_lines for planned in lines]
-        move_of = dict(
-            self.env.execute_query(SQL("SELECT id, move_id FROM account_move_line WHERE id = ANY(%s)", line_ids))
-        )
-        self.env["cobranza.dunning.line"]._bulk_insert(
-            [
-                (dunning, planned, move_of[planned.line_key])
-                for dunning, lines in zip(dunnings, planned_lines, strict=True)
-                for planned in lines
-            ]
-        )
-        self.env["account.move.line"]._cobranza_mark_dunning(line_ids, processed_on=today)
-        dunnings.invalidate_recordset(["line_ids"])
-        dunnings.modified(["line_ids"])  # recompute the stored totals from the inserted lines
-        return dunnings.with_env(self.env)
-
-    def _prepare_dunning_values(self, profile, policy, customer, communication, today):
-        """Values of a new communication; integrators add theirs here."""
-        return {
-            "partner_id": profile.partner_id.id,
-            "company_id": profile.company_id.id,
-            "date": today,
-            "policy_id": policy.id,
-            "level_id": communication.level_key,
-            "collector_id": profile.collector_id.id,
-            "credits_amount": customer.credits,
-        }
-
-    # ------------------------------------------------------------------ sending
+    # ------------------------------------------------------------------ actions
 
     def action_send(self):
-        """Send these draft communications now through their level's channels."""
-        drafts = self.filtered(lambda dunning: dunning.state == "draft")
-        if not drafts:
-            raise UserError(_("Only draft communications can be sent."))
-        drafts._send()
-        return True
+        """Send these draft (or failed, undeliverable) communications through their level's channels.
+
+        A few are delivered at once; more are queued for the scheduled run, which sends them in
+        batches (letters take time to print).
+        """
+        to_send = self.filtered(lambda dunning: dunning.state in ("draft", "undeliverable", "failed"))
+        if not to_send:
+            raise UserError(_("Only draft, failed or undeliverable communications can be sent."))
+        to_send._queue()
+        if len(to_send) <= SEND_NOW_LIMIT:
+            to_send._deliver_each(fields.Datetime.now())
+            return True
+        self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning")._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": _(
+                    "%(count)s communications are queued: the scheduled run sends them in batches.",
+                    count=len(to_send),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def action_cancel(self):
-        if any(dunning.state != "draft" for dunning in self):
-            raise UserError(_("Only draft communications can be cancelled: sent ones are evidence."))
+        """Discard open communications (drafts piling up in review mode, say): sent ones are evidence."""
+        if any(dunning.state not in OPEN_STATES for dunning in self):
+            raise UserError(_("Only communications not sent yet can be discarded: sent ones are evidence."))
         self.write({"state": "cancelled"})
         return True
 
-    def _send(self):
-        """Run every channel of each communication's level and record the levels as sent.
+    def _queue(self):
+        self.write({"state": "queued", "failure_reason": False})
 
-        E-mails go through the mail queue; the letter PDF and the e-mail stay in the chatter as
-        evidence; server actions run later, once this work is committed.
+    # ------------------------------------------------------------------ delivery
+
+    def _deliver_each(self, now):
+        """Deliver each communication under its own savepoint: one failure stays with its customer.
+
+        Returns the communications attempted.
         """
         for dunning in self:
-            level = dunning.level_id
-            if level.print_letter or level.handoff:
-                dunning._print_letter()
-            if level.send_email:
-                dunning._queue_email()
-            if level.schedule_call:
-                dunning._plan_call()
-            if level.set_credit_hold:
-                dunning._put_on_hold()
-            if level.handoff:
-                dunning._hand_over()
-        self.filtered(lambda dunning: dunning.level_id.server_action_id).action_state = "pending"
-        self.write({"state": "sent"})
-        for date, dunnings in self.grouped("date").items():
-            self.env["account.move.line"]._cobranza_mark_dunning(
-                (), level_by_line={line.move_line_id.id: line.level_id.id for line in dunnings.line_ids}, sent_on=date
-            )
-        if self.filtered(lambda dunning: dunning.action_state == "pending"):
+            try:
+                with self.env.cr.savepoint():
+                    dunning._deliver(now)
+            except Exception as error:
+                _logger.warning("Collection communication %s failed: %s", dunning.name, error)
+                dunning._record_failure(error)
+        return self
+
+    def _deliver(self, now):
+        """Run the level's channels; the communication is sent only if one of them reached the customer."""
+        self.ensure_one()
+        level = self.level_id
+        self.write({"failure_reason": False})
+        notes, delivered, pending = [], False, False
+        if level.print_letter or level.handoff:
+            delivered |= self._deliver_letter(notes)
+        if level.send_email:
+            delivered |= self._deliver_email(notes)
+        if level.schedule_call:
+            pending |= self._deliver_call(notes)
+        if level.server_action_id:
+            self.action_state = "pending"
+            notes.append(_("Server action: runs once this is saved."))
+            pending = True
+        # A fallback stands in when nothing could reach the customer (e.g. no e-mail address); a channel
+        # still on its way (a server action, a planned call) is given its chance first.
+        if not (delivered or pending) and level.fallback_channel == "letter" and not self.letter_attachment_id:
+            delivered |= self._deliver_letter(notes, fallback=True)
+        if not (delivered or pending) and level.fallback_channel == "call" and not self.call_scheduled:
+            pending |= self._deliver_call(notes, fallback=True)
+        self.delivery_note = "\n".join(notes)
+        if delivered:
+            self._mark_delivered(self.date)
+        elif pending:
+            self.state = "waiting"
+        else:
+            self._mark_undeliverable(self.delivery_note)
+        if self.action_state == "pending":
             self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning")._trigger()
+
+    def _mark_delivered(self, on=None):
+        """The customer was reached (on ``on``, default today): the lines take their levels (never
+        lower), then the level's consequences (credit hold, legal hand-off) follow."""
+        on = on or fields.Date.context_today(self)
+        for dunning in self:
+            dunning.write({"state": "sent", "sent_date": on, "deferred_until": False, "defer_reason": False})
+            dunning._raise_line_levels(on)
+            if dunning.level_id.set_credit_hold:
+                dunning._put_on_hold()
+            if dunning.level_id.handoff:
+                dunning._hand_over()
+
+    def _raise_line_levels(self, on):
+        """Record the levels sent on the lines; a line already at a later level keeps it."""
+        self.ensure_one()
+        rank = {level.id: index for index, level in enumerate(self.policy_id.level_ids.sorted("sequence"))}
+        level_by_line = {}
+        for line in self.line_ids:
+            current = line.move_line_id.cobranza_level_id
+            if current and rank.get(current.id, -1) >= rank.get(line.level_id.id, -1):
+                continue
+            level_by_line[line.move_line_id.id] = line.level_id.id
+        self.env["account.move.line"]._cobranza_mark_dunning((), level_by_line=level_by_line, sent_on=on)
+
+    def _mark_undeliverable(self, reason):
+        """Nothing reached the customer: the lines keep their level and the collector finds another way."""
+        self.ensure_one()
+        self.write({"state": "undeliverable", "failure_reason": reason})
+        self.message_post(
+            body=_("Not delivered on %(date)s: %(reason)s", date=format_date(self.env, self.date), reason=reason),
+            subtype_xmlid="mail.mt_note",
+        )
+        if self.level_id.stage != "preventive":
+            self._todo_for_collector(
+                _("Reminder to %s could not be delivered: find another contact", self.partner_id.name)
+            )
+
+    def _record_failure(self, error):
+        """An error while delivering: recorded on this communication only; the run goes on."""
+        self.ensure_one()
+        message = str(error) or error.__class__.__name__
+        self.write({"state": "failed", "failure_reason": message})
+        self.message_post(body=_("Sending failed: %s", message), subtype_xmlid="mail.mt_note")
+        self._todo_for_collector(_("Reminder to %s failed: see the error", self.partner_id.name))
+
+    def _todo_for_collector(self, summary):
+        """One open to-do per communication for its collector (a retried one does not pile up)."""
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        if self.activity_ids.filtered(lambda activity: activity.activity_type_id == todo):
+            return
+        self.activity_schedule(
+            "mail.mail_activity_data_todo", user_id=(self.collector_id or self.env.user).id, summary=summary
+        )
 
     def _recipients(self):
         self.ensure_one()
         ids = self.partner_id._cobranza_statement_recipient_ids()
         return self.env["res.partner"].browse([int(partner_id) for partner_id in ids.split(",") if partner_id])
 
-    def _print_letter(self):
+    def _deliver_letter(self, notes, fallback=False):
+        """Render the letter and keep it as evidence: it is in the collector's hands to post."""
         self.ensure_one()
-        pdf, _format = self.env["ir.actions.report"]._render_qweb_pdf(
-            "cobranza_odoo.action_report_dunning_letter", self.ids
-        )
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": f"{self.name}.pdf",
-                "type": "binary",
-                "datas": base64.b64encode(pdf),
-                "res_model": self._name,
-                "res_id": self.id,
-                "mimetype": "application/pdf",
-            }
-        )
-        self.letter_attachment_id = attachment
-        self.message_post(
-            body=_("Collection letter %(level)s printed.", level=self.level_id.name),
-            attachment_ids=attachment.ids,
-            subtype_xmlid="mail.mt_note",
-        )
+        if not self.letter_attachment_id:
+            pdf = self._render_letters()[self.id]
+            self.letter_attachment_id = self.env["ir.attachment"].create(
+                {
+                    "name": f"{self.name}.pdf",
+                    "type": "binary",
+                    "datas": base64.b64encode(pdf),
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+            self.message_post(
+                body=_("Collection letter %(level)s printed.", level=self.level_id.name),
+                attachment_ids=self.letter_attachment_id.ids,
+                subtype_xmlid="mail.mt_note",
+            )
+        notes.append(_("Letter: printed (instead of the missing channels).") if fallback else _("Letter: printed."))
+        return True
 
-    def _queue_email(self):
+    def _render_letters(self):
+        """{communication id: PDF bytes} of their letters."""
+        report = self.env["ir.actions.report"]
+        return {dunning.id: report._render_qweb_pdf(LETTER_REPORT, dunning.ids)[0] for dunning in self}
+
+    def _deliver_email(self, notes):
+        """Queue the e-mail to the customer's invoice addresses; nothing to queue without an address."""
         self.ensure_one()
-        template = self.level_id.mail_template_id
         recipients = self._recipients().filtered("email")
         if not recipients:
-            self.message_post(
-                body=_("No e-mail sent: the customer has no e-mail address."), subtype_xmlid="mail.mt_note"
-            )
-            return
+            notes.append(_("E-mail: the customer has no e-mail address."))
+            return False
         # The mail queue sends it: nothing goes out from inside the run.
         self.with_context(mail_notify_force_send=False).message_post_with_source(
-            template,
+            self.level_id.mail_template_id,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
             partner_ids=recipients.ids,
@@ -280,6 +312,8 @@ class CobranzaDunning(models.Model):
             attachment_ids=(self.letter_attachment_id | self._statement_attachment()).ids,
         )
         self.email_sent = True
+        notes.append(_("E-mail: queued to %s.", ", ".join(recipients.mapped("email"))))
+        return True
 
     def _statement_attachment(self):
         """The customer's account statement as a PDF kept on the communication, when the level asks for it."""
@@ -302,15 +336,22 @@ class CobranzaDunning(models.Model):
             }
         )
 
-    def _plan_call(self):
+    def _deliver_call(self, notes, fallback=False):
+        """Plan the call for the collector: it reaches the customer once the collector logs it."""
         self.ensure_one()
-        self.activity_schedule(
-            "mail.mail_activity_data_call",
-            user_id=(self.collector_id or self.env.user).id,
-            summary=_("Call %(customer)s: %(level)s", customer=self.partner_id.name, level=self.level_id.name),
-            note=self.level_id.call_script,
-        )
-        self.call_scheduled = True
+        if not (self.partner_id.mobile or self.partner_id.phone):
+            notes.append(_("Call: the customer has no phone number."))
+            return False
+        if not self.call_scheduled:
+            self.activity_schedule(
+                "mail.mail_activity_data_call",
+                user_id=(self.collector_id or self.env.user).id,
+                summary=_("Call %(customer)s: %(level)s", customer=self.partner_id.name, level=self.level_id.name),
+                note=self.level_id.call_script,
+            )
+            self.call_scheduled = True
+        notes.append(_("Call: planned for the collector.") if not fallback else _("Call: planned instead."))
+        return True
 
     def _put_on_hold(self):
         self.ensure_one()
@@ -320,7 +361,9 @@ class CobranzaDunning(models.Model):
                 {
                     "credit_hold": True,
                     "credit_hold_reason": _(
-                        "Dunning level %(level)s on %(date)s", level=self.level_id.name, date=self.date
+                        "Dunning level %(level)s on %(date)s",
+                        level=self.level_id.name,
+                        date=format_date(self.env, self.date),
                     ),
                 }
             )
@@ -342,17 +385,32 @@ class CobranzaDunning(models.Model):
         )
 
     def _run_server_actions(self):
-        """Run the server action of communications that are saved (committed) and not run yet."""
+        """Run the server action of communications that are saved (committed) and not run yet.
+
+        Each one under its own savepoint, its completion written in the same savepoint as its effect
+        on the database: an interrupted run repeats nothing it recorded. Effects outside the database
+        (calling another system) must be idempotent: the action gets the communication's reference
+        as ``cobranza_dunning_key`` in its context to pass on as an idempotency key.
+        """
         for dunning in self.filtered(lambda record: record.action_state == "pending"):
             action = dunning.level_id.server_action_id
             try:
                 with self.env.cr.savepoint():
                     action.with_context(
-                        active_model=self._name, active_id=dunning.id, active_ids=dunning.ids
+                        active_model=self._name,
+                        active_id=dunning.id,
+                        active_ids=dunning.ids,
+                        cobranza_dunning_key=dunning.name,
                     ).sudo().run()
-                dunning.action_state = "done"
+                    dunning.action_state = "done"
+                    if dunning.state == "waiting":
+                        dunning._mark_delivered()
+                    self.env.flush_all()
             except Exception as error:
                 dunning.write({"action_state": "failed", "failure_reason": str(error)})
+                if dunning.state == "waiting":
+                    dunning._record_failure(error)
+        return self
 
     def _incentive_offers(self):
         """Early-payment discounts still open on the communication's date for its invoices."""
@@ -374,84 +432,21 @@ class CobranzaDunning(models.Model):
         result = super()._message_receive_bounce(email, partner)
         for dunning in self.filtered(lambda record: record.state == "sent"):
             dunning.write({"state": "failed", "failure_reason": _("E-mail to %s bounced.", email)})
-            dunning.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=(dunning.collector_id or dunning.create_uid).id,
-                summary=_("Reminder to %s bounced: find another contact", dunning.partner_id.name),
-            )
+            dunning._todo_for_collector(_("Reminder to %s bounced: find another contact", dunning.partner_id.name))
         return result
 
-    # ------------------------------------------------------------------ the daily run
+    # ------------------------------------------------------------------ for the run
 
     @api.model
-    def _cron_run_dunning(self, batch_size=DUNNING_BATCH_SIZE):
-        """Scheduled action: the daily dunning run for every company that switched it on.
-
-        Each call first runs the server actions of communications committed by earlier calls,
-        then handles one batch of customers not handled today (``dunning_checked_on`` marks
-        them), reports progress and returns: the framework commits and calls again. A repeated
-        or interrupted run never creates or sends anything twice.
-        """
-        today = fields.Date.context_today(self)
-        pending = self.sudo().search([("action_state", "=", "pending")], limit=batch_size)
-        pending._run_server_actions()
-        Profile = self.env["cobranza.partner.profile"].sudo()
-        Profile._create_missing_profiles(limit=batch_size)
-        profiles = Profile.browse(self._run_candidates(today, limit=batch_size))
-        dunnings = self._run_for(profiles, today)
-        remaining = len(self._run_candidates(today)) + self.sudo().search_count([("action_state", "=", "pending")])
-        self.env["ir.cron"]._notify_progress(done=len(profiles) + len(pending), remaining=remaining)
-        return dunnings
-
-    @api.model
-    def _run_candidates(self, today, limit=None):
-        """Ids of the profiles the run still has to handle today: dunning on, something open, not done today."""
-        self.env["cobranza.partner.profile"].flush_model(["dunning_checked_on"])
-        self.env["account.move.line"].flush_model(["amount_residual", "reconciled", "parent_state", "partner_id"])
-        rows = self.env.execute_query(
-            SQL(
-                """
-            SELECT profile.id
-              FROM cobranza_partner_profile profile
-              JOIN res_company company ON company.id = profile.company_id
-             WHERE company.cobranza_dunning_mode != 'off'
-               AND (profile.dunning_checked_on IS NULL OR profile.dunning_checked_on < %(today)s)
-               AND EXISTS (
-                   SELECT 1
-                     FROM account_move_line aml
-                     JOIN account_account account ON account.id = aml.account_id
-                     JOIN res_partner partner ON partner.id = aml.partner_id
-                     JOIN res_company line_company ON line_company.id = aml.company_id
-                    WHERE account.account_type = 'asset_receivable'
-                      AND aml.parent_state = 'posted'
-                      AND NOT aml.reconciled
-                      AND aml.amount_residual > 0
-                      AND partner.commercial_partner_id = profile.partner_id
-                      AND split_part(line_company.parent_path, '/', 1)::int = profile.company_id)
-             ORDER BY profile.id
-             %(limit)s
-            """,
-                today=today,
-                limit=SQL("LIMIT %s", limit) if limit else SQL(),
-            )
+    def _open_by_partner(self, partner_ids, company):
+        """{commercial partner id: its open communications (newest first)} in ``company``."""
+        opened = self.sudo().search(
+            [
+                ("partner_id", "in", list(partner_ids)),
+                ("company_id", "=", company.id),
+                ("state", "in", OPEN_STATES),
+                ("sent_date", "=", False),
+            ],
+            order="date desc, id desc",
         )
-        return [row[0] for row in rows]
-
-    @api.model
-    def _run_for(self, profiles, today, send=None):
-        """Plan, create and (per the company's mode) send for these profiles; mark them handled."""
-        dunnings = self._create_from_plans(self._plan(profiles, today), today)
-        to_send = dunnings.filtered(
-            lambda dunning: send if send is not None else dunning.company_id.cobranza_dunning_mode == "send"
-        )
-        to_send._send()
-        if profiles:
-            self.env.execute_query(
-                SQL(
-                    "UPDATE cobranza_partner_profile SET dunning_checked_on = %s WHERE id = ANY(%s)",
-                    today,
-                    profiles.ids,
-                )
-            )
-            profiles.invalidate_recordset(["dunning_checked_on"])
-        return dunnings
+        return opened.grouped("partner_id")

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
+
+from . import bulk_write
 
 
 class CobranzaDunningLine(models.Model):
@@ -27,34 +28,31 @@ class CobranzaDunningLine(models.Model):
     @api.model
     def _bulk_insert(self, rows):
         """Insert many lines in one statement: [(dunning, engine PlannedLine, move id)]."""
-        if not rows:
-            return
-        now = fields.Datetime.now()
-        values = SQL(", ").join(
-            SQL(
-                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                dunning.id,
-                dunning.company_id.id,
-                dunning.partner_id.id,
-                planned.line_key,
-                move_id,
-                planned.level_key,
-                planned.date_maturity,
-                planned.residual,
-                planned.days_late,
-                self.env.uid,
-                now,
-                self.env.uid,
-                now,
-            )
-            for dunning, planned, move_id in rows
-        )
-        self.env.execute_query(
-            SQL(
-                """INSERT INTO cobranza_dunning_line
-                   (dunning_id, company_id, partner_id, move_line_id, move_id, level_id, date_maturity,
-                    amount_residual, days_late, create_uid, create_date, write_uid, write_date)
-               VALUES %s""",
-                values,
-            )
+        return bulk_write.bulk_insert(
+            self,
+            [
+                "dunning_id",
+                "company_id",
+                "partner_id",
+                "move_line_id",
+                "move_id",
+                "level_id",
+                "date_maturity",
+                "amount_residual",
+                "days_late",
+            ],
+            [
+                (
+                    dunning.id,
+                    dunning.company_id.id,
+                    dunning.partner_id.id,
+                    planned.line_key,
+                    move_id,
+                    planned.level_key,
+                    planned.date_maturity,
+                    planned.residual,
+                    planned.days_late,
+                )
+                for dunning, planned, move_id in rows
+            ],
         )

@@ -2,9 +2,8 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import Command, _, api, fields, models
-from odoo.tools import SQL
 
-from ..engine import aging, kpis
+from ..engine import aging, kpis, payment_plans
 
 COUNTBACK_MONTHS = 12
 
@@ -118,24 +117,8 @@ class CobranzaKpiSnapshot(models.Model):
 
     @api.model
     def _monthly_credit_sales(self, company, date_from, date_to):
-        """{month start: net credit sales} in one query."""
-        Facts = self.env["cobranza.receivable.facts"]
-        Facts._flush_for_facts()
-        rows = self.env.execute_query(
-            SQL(
-                """
-            SELECT date_trunc('month', move.invoice_date)::date, SUM(move.amount_total_signed)
-              FROM account_move move
-             WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')
-               AND move.invoice_date BETWEEN %(start)s AND %(end)s AND %(company)s
-             GROUP BY 1
-            """,
-                start=date_from,
-                end=date_to,
-                company=Facts._company_family_sql(company, alias="move"),
-            )
-        )
-        return dict(rows)
+        """{month start: net credit sales} (read through the facts layer)."""
+        return self.env["cobranza.receivable.facts"]._monthly_credit_sales(company, date_from, date_to)
 
     @api.model
     def _promise_counts(self, company, date_from, date_to):
@@ -162,71 +145,23 @@ class CobranzaKpiSnapshot(models.Model):
 
     @staticmethod
     def _promise_kept(promise):
-        """Kept: every installment paid in full by its date + the promise's grace days."""
-        return bool(promise.installment_ids) and all(
-            item.paid_date and item.paid_date <= item.date + timedelta(days=promise.grace_days)
-            for item in promise.installment_ids
+        """Kept: every installment paid in full by its date + the promise's grace days (the engine's rule)."""
+        return payment_plans.kept_on_time(
+            [(item.date, item.paid_date or None) for item in promise.installment_ids], promise.grace_days
         )
 
     @api.model
     def _stage_communications(self, company, date_from, date_to):
-        """Each communication of the period: its stage, what it dunned, what came in within 30 days."""
-        self.env["cobranza.receivable.facts"]._flush_for_facts()
-        self.env["cobranza.dunning"].flush_model()
-        rows = self.env.execute_query(
-            SQL(
-                """
-            SELECT dunning.id, level.stage, dunning.amount_total,
-                   COALESCE(SUM(part.amount) FILTER (
-                       WHERE (credit_move.origin_payment_id IS NOT NULL OR credit_move.statement_line_id IS NOT NULL)
-                         AND credit_line.date BETWEEN dunning.date AND dunning.date + 30), 0)
-              FROM cobranza_dunning dunning
-              JOIN cobranza_policy_level level ON level.id = dunning.level_id
-              JOIN cobranza_dunning_line line ON line.dunning_id = dunning.id
-              LEFT JOIN account_partial_reconcile part ON part.debit_move_id = line.move_line_id
-              LEFT JOIN account_move_line credit_line ON credit_line.id = part.credit_move_id
-              LEFT JOIN account_move credit_move ON credit_move.id = credit_line.move_id
-             WHERE dunning.company_id = %(company)s
-               AND dunning.state IN ('sent', 'failed')
-               AND dunning.date BETWEEN %(start)s AND %(end)s
-             GROUP BY dunning.id, level.stage, dunning.amount_total
-            """,
-                company=company.id,
-                start=date_from,
-                end=date_to,
-            )
+        """Each communication of the period: its stage, what it dunned, what came in within the recovery window."""
+        rows = self.env["cobranza.receivable.facts"]._collected_after_communications(
+            company, date_from, date_to, kpis.RECOVERY_WINDOW_DAYS
         )
         return tuple(kpis.StageCommunication(stage, dunned, collected) for _id, stage, dunned, collected in rows)
 
     @api.model
     def _collector_activity(self, company, date_from, date_to):
         """Per collector: payments collected from its customers, communications sent, promises made/due/kept."""
-        Facts = self.env["cobranza.receivable.facts"]
-        Facts._flush_for_facts()
-        collected = self.env.execute_query(
-            SQL(
-                """
-            SELECT profile.collector_id, SUM(part.amount)
-              FROM account_partial_reconcile part
-              JOIN account_move_line debit_line ON debit_line.id = part.debit_move_id
-              JOIN account_account account ON account.id = debit_line.account_id
-              JOIN res_partner partner ON partner.id = debit_line.partner_id
-              JOIN account_move_line credit_line ON credit_line.id = part.credit_move_id
-              JOIN account_move credit_move ON credit_move.id = credit_line.move_id
-              JOIN cobranza_partner_profile profile
-                ON profile.partner_id = partner.commercial_partner_id AND profile.company_id = %(company)s
-             WHERE account.account_type = 'asset_receivable'
-               AND (credit_move.origin_payment_id IS NOT NULL OR credit_move.statement_line_id IS NOT NULL)
-               AND credit_line.date BETWEEN %(start)s AND %(end)s
-               AND %(family)s
-             GROUP BY profile.collector_id
-            """,
-                company=company.id,
-                start=date_from,
-                end=date_to,
-                family=Facts._company_family_sql(company, "debit_line"),
-            )
-        )
+        collected = self.env["cobranza.receivable.facts"]._collected_by_collector(company, date_from, date_to)
         contacts = (
             self.env["cobranza.dunning"]
             .sudo()

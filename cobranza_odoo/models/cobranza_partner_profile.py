@@ -1,16 +1,10 @@
-from collections import defaultdict
-from datetime import timedelta
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL, mute_logger
+from odoo.tools import mute_logger
 from psycopg2 import IntegrityError
 
-from ..engine import collection_status, payment_behaviour, segmentation
+from . import ledger_fragments as ledger
 from .selections import COLLECTION_STATUSES
-
-# How many customers one call of the daily scheduled action refreshes.
-REFRESH_BATCH_SIZE = 200
 
 
 class CobranzaPartnerProfile(models.Model):
@@ -209,7 +203,7 @@ class CobranzaPartnerProfile(models.Model):
             ("state", "=", "posted"),
             ("payment_state", "in", ("not_paid", "partial")),
             ("commercial_partner_id", "=", self.partner_id.id),
-            ("company_id", "child_of", self.company_id.id),
+            *ledger.company_family_domain(self.company_id),
         ]
         action["context"] = {"default_move_type": "out_invoice"}
         return action
@@ -296,69 +290,7 @@ class CobranzaPartnerProfile(models.Model):
         vals["segment_date"] = fields.Date.context_today(self)
         vals.setdefault("segment_reason", reason)
 
-    # ------------------------------------------------------------------ the daily refresh
-
-    @api.model
-    def _cron_refresh_customers(self, batch_size=REFRESH_BATCH_SIZE):
-        """Scheduled action: refresh metrics, segments and statuses, one bounded batch per call.
-
-        Follows Odoo's batching protocol: each call creates the missing profiles of customers
-        with receivables (bounded), refreshes up to ``batch_size`` profiles not refreshed
-        today, reports progress with ``_notify_progress`` and returns; the framework commits
-        and calls again. ``metrics_date`` marks finished work, so an interrupted or repeated
-        run goes on where it stopped and does nothing twice the same day.
-        """
-        today = fields.Date.context_today(self)
-        created = self._create_missing_profiles(limit=batch_size)
-        stale_domain = ["|", ("metrics_date", "=", False), ("metrics_date", "<", today)]
-        batch = self.sudo().search(stale_domain, limit=max(batch_size - len(created), 1), order="id")
-        batch._refresh(today)
-        remaining = self.sudo().search_count(stale_domain) + self._count_missing_profiles()
-        self.env["ir.cron"]._notify_progress(done=len(batch) + len(created), remaining=remaining)
-        return batch
-
-    @api.model
-    def _missing_profiles_query(self):
-        return SQL(
-            """
-            SELECT DISTINCT partner.commercial_partner_id, root.id
-              FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
-              JOIN res_partner partner ON partner.id = aml.partner_id
-              JOIN res_company company ON company.id = aml.company_id
-              JOIN res_company root ON root.id = split_part(company.parent_path, '/', 1)::int
-             WHERE account.account_type = 'asset_receivable'
-               AND aml.parent_state = 'posted'
-               AND NOT EXISTS (
-                   SELECT 1 FROM cobranza_partner_profile profile
-                    WHERE profile.partner_id = partner.commercial_partner_id AND profile.company_id = root.id)
-            """
-        )
-
-    @api.model
-    def _create_missing_profiles(self, limit):
-        """Profiles for customers with receivables in a company and no profile yet (at most ``limit``)."""
-        self.env["cobranza.receivable.facts"]._flush_for_facts()
-        rows = self.env.execute_query(SQL("%s LIMIT %s", self._missing_profiles_query(), limit))
-        if not rows:
-            return self.browse()
-        return (
-            self.sudo()
-            .with_context(mail_create_nolog=True, tracking_disable=True)
-            .create(
-                [
-                    self._prepare_profile_values(
-                        self.env["res.partner"].browse(partner_id), self.env["res.company"].browse(company_id)
-                    )
-                    for partner_id, company_id in rows
-                ]
-            )
-        )
-
-    @api.model
-    def _count_missing_profiles(self):
-        self.env["cobranza.receivable.facts"]._flush_for_facts()
-        return self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) missing", self._missing_profiles_query()))[0][0]
+    # ------------------------------------------------------------------ the daily refresh (cobranza.profile.refresh)
 
     def action_refresh(self):
         """Refresh these customers now (metrics, segment, statuses)."""
@@ -366,65 +298,11 @@ class CobranzaPartnerProfile(models.Model):
         return True
 
     def _refresh(self, today):
-        """Compute metrics, segment and statuses of these profiles for ``today``; write only what changed."""
-        for company, profiles in self.sudo().grouped("company_id").items():
-            profiles._refresh_company(company, today)
+        """Metrics, segment and statuses of these profiles for ``today`` (see cobranza.profile.refresh)."""
+        self.env["cobranza.profile.refresh"]._refresh(self, today)
 
-    def _refresh_company(self, company, today):
-        Facts = self.env["cobranza.receivable.facts"]
-        partners = self.partner_id
-        window_start = today - timedelta(days=company.cobranza_metrics_window_days)
-        lines = Facts._payment_behaviour_lines(partners.ids, company, window_start)
-        last_payments = Facts._last_payment_dates(partners.ids, company)
-        broken = Facts._broken_promise_counts(partners.ids, company, window_start)
-        credit = partners._cobranza_credit_facts(company)
-        segments = self.env["cobranza.segment"]._for_company(company)
-        engine_segments = [segment._engine_segment() for segment in segments]
-        Rule = self.env["cobranza.segment.rule"]
-        changes = []
-        updates = {}
-        for profile in self:
-            partner_id = profile.partner_id.id
-            facts = credit[partner_id]
-            limit = facts.base_limit and (
-                facts.base_limit + sum(increase.amount for increase in facts.increases if increase.in_force(today))
-            )
-            metrics = payment_behaviour.compute_metrics(
-                lines.get(partner_id, []),
-                today,
-                window_days=company.cobranza_metrics_window_days,
-                grace_days=company.cobranza_grace_days,
-                tolerance=company.cobranza_tolerance_amount,
-                exposure=facts.exposure,
-                credit_limit=limit,
-                broken_promises=broken.get(partner_id, 0),
-                last_payment_date=last_payments.get(partner_id),
-                rounding=company.currency_id.rounding,
-            )
-            values = {
-                **profile._prepare_metrics_values(metrics),
-                "metrics_date": today,
-                "segment_id": profile.segment_id.id,
-                "segment_reason": profile.segment_reason,
-                "segment_date": profile.segment_date,
-                "collector_id": profile.collector_id.id,
-            }
-            if not profile.segment_locked and engine_segments:
-                result = segmentation.classify(metrics, engine_segments)
-                segment = segments.browse(result.segment_key) if result.segment_key else profile.segment_id
-                if result.segment_key and segment != profile.segment_id:
-                    reason = "\n".join(Rule._describe(condition) for condition in result.conditions) or _(
-                        "Catch-all segment: no rule to meet."
-                    )
-                    values.update(segment_id=segment.id, segment_reason=reason, segment_date=today)
-                    changes.append((profile, profile.segment_id, segment, reason))
-                if not profile.collector_id and segment.collector_id:
-                    values["collector_id"] = segment.collector_id.id
-            if profile._snapshot_changed(values):
-                updates[profile.id] = values
-        self._bulk_update(updates)
-        self.env["cobranza.segment.change"]._bulk_log(changes, source="rule")
-        self._refresh_statuses(today, company)
+    def _refresh_statuses(self, today, company=None):
+        self.env["cobranza.profile.refresh"]._refresh_statuses(self, today, company)
 
     def _prepare_metrics_values(self, metrics):
         """Field values of an engine Metrics; integrators add their own metrics here."""
@@ -450,76 +328,3 @@ class CobranzaPartnerProfile(models.Model):
             if current != value and (current or value):
                 return True
         return False
-
-    def _bulk_update(self, values_by_id):
-        """Write the daily snapshot of many profiles in one UPDATE, whatever their number.
-
-        The ORM would write them in chunks of a hundred rows; one statement keeps the cost of a
-        refresh independent of the number of customers. The cache is invalidated afterwards.
-        """
-        if not values_by_id:
-            return
-        names = sorted(next(iter(values_by_id.values())))
-        casts = {name: self._fields[name].column_type[1] for name in names}
-        rows = SQL(", ").join(
-            SQL(
-                "(%s, %s)",
-                profile_id,
-                SQL(", ").join(None if values[name] is False else values[name] for name in names),
-            )
-            for profile_id, values in values_by_id.items()
-        )
-        self.env.execute_query(
-            SQL(
-                "UPDATE cobranza_partner_profile AS profile SET %s, write_date = %s, write_uid = %s "
-                "FROM (VALUES %s) AS new_values(id, %s) WHERE profile.id = new_values.id",
-                SQL(", ").join(
-                    SQL("%s = new_values.%s::%s", SQL.identifier(name), SQL.identifier(name), SQL(casts[name]))
-                    for name in names
-                ),
-                fields.Datetime.now(),
-                self.env.uid,
-                rows,
-                SQL(", ").join(SQL.identifier(name) for name in names),
-            )
-        )
-        self.browse(list(values_by_id)).invalidate_recordset([*names, "write_date", "write_uid"])
-
-    def _refresh_statuses(self, today, company=None):
-        """Collection status of these customers' invoices and of the customers themselves."""
-        Facts = self.env["cobranza.receivable.facts"]
-        Move = self.env["account.move"].sudo()
-        for scope, profiles in self.sudo().grouped("company_id").items():
-            if company and scope != company:
-                continue
-            partner_ids = profiles.partner_id.ids
-            rows = Facts._invoices_to_classify(partner_ids, scope)
-            open_lines = Facts._open_receivables(partner_ids, scope)
-            statuses = Move._cobranza_compute_statuses(rows, open_lines, scope, today)
-            to_write = defaultdict(list)
-            per_partner = defaultdict(list)
-            for move_id, partner_id, stored, _dispute, _legal in rows:
-                status = statuses[move_id]
-                per_partner[partner_id].append(status)
-                if status != stored:
-                    to_write[status].append(move_id)
-            # One UPDATE per status value, whatever the number of invoices and customers.
-            for status, move_ids in to_write.items():
-                self.env.execute_query(
-                    SQL("UPDATE account_move SET cobranza_status = %s WHERE id = ANY(%s)", status, move_ids)
-                )
-                Move.browse(move_ids).invalidate_recordset(["cobranza_status"])
-            by_status = defaultdict(list)
-            for profile in profiles:
-                status = collection_status.customer_status(per_partner.get(profile.partner_id.id, []))
-                if profile.collection_status != status:
-                    by_status[status].append(profile.id)
-            for status, profile_ids in by_status.items():
-                self.env.execute_query(
-                    SQL(
-                        "UPDATE cobranza_partner_profile SET collection_status = %s WHERE id = ANY(%s)",
-                        status,
-                        profile_ids,
-                    )
-                )
-                self.browse(profile_ids).invalidate_recordset(["collection_status"])

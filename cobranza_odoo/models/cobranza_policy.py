@@ -49,6 +49,9 @@ class CobranzaPolicy(models.Model):
             "negative_interval": _("the minimum interval between levels cannot be negative."),
             "negative_amount": _("the minimum amount of a level cannot be negative."),
             "unknown_stage": _("unknown dunning stage."),
+            "required_preventive": _(
+                "a preventive level cannot be a required step: a line seen after its due date could never receive it."
+            ),
         }
         return messages[reason]
 

@@ -60,6 +60,16 @@ class CobranzaPolicyLevel(models.Model):
         help="Run for each communication of this level, e.g. to send a WhatsApp message or call another system. "
         "It runs after the communication is saved.",
     )
+    fallback_channel = fields.Selection(
+        [("letter", "Printed letter"), ("call", "Phone call")],
+        string="If Not Delivered",
+        help="When none of the level's channels reaches the customer (e.g. no e-mail address), use this one.",
+    )
+    required = fields.Boolean(
+        string="Required Step",
+        help="A line that catches up (first seen long after its due date) never passes this level without "
+        "receiving it: e.g. the formal notice before legal action or the credit-bureau prior notice.",
+    )
     set_credit_hold = fields.Boolean(string="Put on Credit Hold")
     handoff = fields.Boolean(string="Hand Over", help="Hand the invoices over to a lawyer or a collection agency.")
     handoff_partner_id = fields.Many2one("res.partner", string="Lawyer or Agency")
@@ -78,7 +88,7 @@ class CobranzaPolicyLevel(models.Model):
             if not (level.send_email or level.print_letter or level.schedule_call or level.server_action_id):
                 raise ValidationError(_("Level %s does nothing: choose at least one channel.", level.name))
 
-    @api.constrains("sequence", "stage", "offset_days", "min_interval_days", "min_amount")
+    @api.constrains("sequence", "stage", "offset_days", "min_interval_days", "min_amount", "required")
     def _check_policy_consistency(self):
         self.policy_id._check_levels()
 
@@ -91,4 +101,5 @@ class CobranzaPolicyLevel(models.Model):
             offset_days=self.offset_days,
             min_interval_days=self.min_interval_days,
             min_amount=self.min_amount,
+            required=self.required,
         )

@@ -3,9 +3,15 @@ from collections import defaultdict, namedtuple
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..engine import aging, payment_behaviour
+from ..engine import aging, credit, payment_behaviour
+from . import ledger_fragments as ledger
 
 OpenReceivable = namedtuple("OpenReceivable", "line_id move_id partner_id date_maturity residual")
+DunningLineFacts = namedtuple(
+    "DunningLineFacts",
+    "line_id move_id partner_id date_maturity residual level_id last_sent_date processed_on in_dispute in_legal",
+)
+LinePayment = namedtuple("LinePayment", "line_id date amount amount_currency")
 
 
 class ExposureFacts(
@@ -26,7 +32,7 @@ class ExposureFacts(
 
     @property
     def exposure(self):
-        return self.receivable_balance + self.draft_invoices + self.uninvoiced_orders
+        return credit.exposure(self.receivable_balance, self.draft_invoices, self.uninvoiced_orders)
 
 
 class CobranzaReceivableFacts(models.AbstractModel):
@@ -56,9 +62,8 @@ class CobranzaReceivableFacts(models.AbstractModel):
 
     @api.model
     def _company_family_sql(self, company, alias="aml"):
-        self._flush_for_facts()
-        family = self.env["res.company"].search([("id", "child_of", self._scope_company(company).id)])
-        return SQL("%s = ANY(%s)", SQL.identifier(alias, "company_id"), family.ids)
+        """SQL: the row ``alias`` belongs to ``company``'s family (its root and branches)."""
+        return ledger.company_family(SQL.identifier(alias, "company_id"), self._scope_company(company))
 
     @api.model
     def _open_receivables(self, partner_ids, company):
@@ -88,21 +93,16 @@ class CobranzaReceivableFacts(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-            SELECT aml.id, aml.move_id, partner.commercial_partner_id,
-                   COALESCE(aml.date_maturity, aml.date), aml.amount_residual
+            SELECT aml.id, aml.move_id, partner.commercial_partner_id, %(due)s, aml.amount_residual
               FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
               JOIN res_partner partner ON partner.id = aml.partner_id
-              JOIN account_move move ON move.id = aml.move_id
-             WHERE account.account_type = 'asset_receivable'
-               AND aml.parent_state = 'posted'
-               AND NOT aml.reconciled
-               AND aml.amount_residual != 0
-               AND move.payment_state IS DISTINCT FROM 'in_payment'
+             WHERE %(open)s
                AND partner.commercial_partner_id = ANY(%(partners)s)
                AND %(company)s
-             ORDER BY partner.commercial_partner_id, COALESCE(aml.date_maturity, aml.date), aml.id
+             ORDER BY partner.commercial_partner_id, %(due)s, aml.id
             """,
+                due=ledger.due_date("aml"),
+                open=ledger.open_receivable_line("aml"),
                 partners=list(partner_ids),
                 company=self._company_family_sql(company),
             )
@@ -150,39 +150,24 @@ class CobranzaReceivableFacts(models.AbstractModel):
     @api.model
     def _receivable_totals(self, partner_ids, company, today, tolerance):
         """{partner: (net balance, overdue debt, oldest overdue maturity)} from open receivable lines."""
-        self.env["account.move.line"].flush_model(
-            [
-                "account_id",
-                "amount_residual",
-                "company_id",
-                "parent_state",
-                "partner_id",
-                "reconciled",
-                "date_maturity",
-                "date",
-            ]
-        )
+        self._flush_for_facts()
         rows = self.env.execute_query(
             SQL(
                 """
             SELECT partner.commercial_partner_id,
                    SUM(aml.amount_residual),
                    COALESCE(SUM(aml.amount_residual) FILTER (
-                       WHERE aml.amount_residual > %(tolerance)s
-                         AND COALESCE(aml.date_maturity, aml.date) < %(today)s), 0),
-                   MIN(COALESCE(aml.date_maturity, aml.date)) FILTER (
-                       WHERE aml.amount_residual > %(tolerance)s
-                         AND COALESCE(aml.date_maturity, aml.date) < %(today)s)
+                       WHERE aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s), 0),
+                   MIN(%(due)s) FILTER (WHERE aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s)
               FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
               JOIN res_partner partner ON partner.id = aml.partner_id
-             WHERE account.account_type = 'asset_receivable'
-               AND aml.parent_state = 'posted'
-               AND NOT aml.reconciled
+             WHERE %(open)s
                AND partner.commercial_partner_id = ANY(%(partners)s)
                AND %(company)s
              GROUP BY partner.commercial_partner_id
             """,
+                due=ledger.due_date("aml"),
+                open=ledger.open_receivable_line("aml"),
                 partners=partner_ids,
                 tolerance=tolerance,
                 today=today,
@@ -283,21 +268,15 @@ class CobranzaReceivableFacts(models.AbstractModel):
         """
         if not partner_ids:
             return {}
-        self.env["account.move.line"].flush_model()
-        self.env["account.move"].flush_model(["move_type", "origin_payment_id", "statement_line_id"])
-        self.env["account.partial.reconcile"].flush_model()
-        self.env["cobranza.partner.profile"].flush_model()
+        self._flush_for_facts()
         rows = self.env.execute_query(
             SQL(
                 """
-            SELECT aml.id, aml.move_id, partner.commercial_partner_id, aml.balance,
-                   COALESCE(aml.date_maturity, aml.date), aml.amount_residual
+            SELECT aml.id, aml.move_id, partner.commercial_partner_id, aml.balance, %(due)s, aml.amount_residual
               FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
               JOIN account_move move ON move.id = aml.move_id
               JOIN res_partner partner ON partner.id = aml.partner_id
-             WHERE account.account_type = 'asset_receivable'
-               AND aml.parent_state = 'posted'
+             WHERE %(receivable)s
                AND move.move_type = 'out_invoice'
                AND aml.balance > 0
                AND partner.commercial_partner_id = ANY(%(partners)s)
@@ -306,27 +285,16 @@ class CobranzaReceivableFacts(models.AbstractModel):
                        SELECT 1 FROM account_partial_reconcile apr
                         WHERE apr.debit_move_id = aml.id AND apr.max_date >= %(window_start)s))
             """,
+                due=ledger.due_date("aml"),
+                receivable=ledger.receivable_line("aml"),
                 partners=list(partner_ids),
                 company=self._company_family_sql(company),
                 window_start=window_start,
             )
         )
         payments = defaultdict(list)
-        if rows:
-            for line_id, amount, date in self.env.execute_query(
-                SQL(
-                    """
-                SELECT apr.debit_move_id, apr.amount, credit_line.date
-                  FROM account_partial_reconcile apr
-                  JOIN account_move_line credit_line ON credit_line.id = apr.credit_move_id
-                  JOIN account_move credit_move ON credit_move.id = credit_line.move_id
-                 WHERE apr.debit_move_id = ANY(%(lines)s)
-                   AND (credit_move.origin_payment_id IS NOT NULL OR credit_move.statement_line_id IS NOT NULL)
-                """,
-                    lines=[row[0] for row in rows],
-                )
-            ):
-                payments[line_id].append(payment_behaviour.Payment(amount, date))
+        for payment in self._payments_on_lines([row[0] for row in rows]):
+            payments[payment.line_id].append(payment_behaviour.Payment(payment.amount, payment.date))
         result = defaultdict(list)
         for line_id, move_id, partner_id, balance, maturity, residual in rows:
             result[partner_id].append(
@@ -342,26 +310,54 @@ class CobranzaReceivableFacts(models.AbstractModel):
         return dict(result)
 
     @api.model
+    def _payments_on_lines(self, line_ids, since=None):
+        """[LinePayment]: real payments applied to these receivable lines (dated ``since`` or later).
+
+        ``amount`` is in company currency, ``amount_currency`` in the line's own currency.
+        """
+        if not line_ids:
+            return []
+        self._flush_for_facts()
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT part.debit_move_id, credit_line.date, part.amount, part.debit_amount_currency
+              FROM account_partial_reconcile part
+              JOIN account_move_line credit_line ON credit_line.id = part.credit_move_id
+              JOIN account_move credit_move ON credit_move.id = credit_line.move_id
+             WHERE part.debit_move_id = ANY(%(lines)s)
+               AND %(payment)s
+               %(since)s
+            """,
+                lines=list(line_ids),
+                payment=ledger.real_payment_move("credit_move"),
+                since=SQL("AND credit_line.date >= %s", since) if since else SQL(),
+            )
+        )
+        return [LinePayment(*row) for row in rows]
+
+    @api.model
     def _last_payment_dates(self, partner_ids, company):
         """{partner: date of its last payment} (payments and bank statement lines)."""
         if not partner_ids:
             return {}
+        self._flush_for_facts()
         rows = self.env.execute_query(
             SQL(
                 """
             SELECT partner.commercial_partner_id, MAX(aml.date)
               FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
               JOIN account_move move ON move.id = aml.move_id
               JOIN res_partner partner ON partner.id = aml.partner_id
-             WHERE account.account_type = 'asset_receivable'
-               AND aml.parent_state = 'posted'
+             WHERE %(receivable)s
                AND aml.balance < 0
-               AND (move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL)
+               AND %(payment)s
                AND partner.commercial_partner_id = ANY(%(partners)s)
                AND %(company)s
              GROUP BY partner.commercial_partner_id
             """,
+                receivable=ledger.receivable_line("aml"),
+                payment=ledger.real_payment_move("move"),
                 partners=list(partner_ids),
                 company=self._company_family_sql(company),
             )
@@ -369,9 +365,9 @@ class CobranzaReceivableFacts(models.AbstractModel):
         return dict(rows)
 
     @api.model
-    def _overdue_lines(self, partner, company=None):
+    def _overdue_lines(self, partner, company=None, today=None):
         """The customer's overdue open installments (what a promise or agreement usually covers)."""
-        today = fields.Date.context_today(self)
+        today = today or fields.Date.context_today(self)
         rows = self._open_receivables(partner.ids, company or self.env.company)
         ids = [row.line_id for row in rows if row.residual > 0 and row.date_maturity < today]
         return self.env["account.move.line"].browse(ids)
@@ -436,9 +432,30 @@ class CobranzaReceivableFacts(models.AbstractModel):
             )
         )
 
+    # ------------------------------------------------------------------ agreements
+
     @api.model
-    def _moves_under_agreement(self, move_ids, today):
-        """Ids of the invoices covered today by an active (so far honoured) agreement."""
+    def _lines_under_agreement(self, line_ids):
+        """Ids of these receivable lines (installments) covered by an active, so far honoured, agreement."""
+        if not line_ids:
+            return set()
+        self.env["cobranza.agreement"].flush_model(["state", "line_ids"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT DISTINCT rel.move_line_id
+              FROM cobranza_agreement_move_line_rel rel
+              JOIN cobranza_agreement agreement ON agreement.id = rel.agreement_id
+             WHERE agreement.state = 'active' AND rel.move_line_id = ANY(%s)
+            """,
+                list(line_ids),
+            )
+        )
+        return {row[0] for row in rows}
+
+    @api.model
+    def _moves_under_agreement(self, move_ids, today=None):
+        """Ids of the invoices with an installment covered by an active (so far honoured) agreement."""
         if not move_ids:
             return set()
         self.env["cobranza.agreement"].flush_model(["state", "line_ids"])
@@ -455,6 +472,86 @@ class CobranzaReceivableFacts(models.AbstractModel):
             )
         )
         return {row[0] for row in rows}
+
+    # ------------------------------------------------------------------ dunning and profiles
+
+    @api.model
+    def _dunning_lines(self, partner_ids, company):
+        """[DunningLineFacts]: the open receivable lines of these customers with their dunning state.
+
+        Positive residuals are what the dunning may chase; negative ones are the customer's credits.
+        """
+        if not partner_ids:
+            return []
+        self._flush_for_facts()
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT aml.id, aml.move_id, partner.commercial_partner_id, %(due)s, aml.amount_residual,
+                   aml.cobranza_level_id, aml.cobranza_last_dunning_date, aml.cobranza_dunning_processed_on,
+                   COALESCE(move.cobranza_dispute, FALSE), COALESCE(move.cobranza_legal, FALSE)
+              FROM account_move_line aml
+              JOIN account_move move ON move.id = aml.move_id
+              JOIN res_partner partner ON partner.id = aml.partner_id
+             WHERE %(open)s
+               AND partner.commercial_partner_id = ANY(%(partners)s)
+               AND %(company)s
+             ORDER BY %(due)s, aml.id
+            """,
+                due=ledger.due_date("aml"),
+                open=ledger.open_receivable_line("aml"),
+                partners=list(partner_ids),
+                company=self._company_family_sql(company),
+            )
+        )
+        return [DunningLineFacts(*row) for row in rows]
+
+    @api.model
+    def _debtor_profiles_sql(self):
+        """SQL condition on ``profile`` (cobranza_partner_profile): its customer owes something open."""
+        return SQL(
+            """EXISTS (
+                SELECT 1
+                  FROM account_move_line aml
+                  JOIN res_partner partner ON partner.id = aml.partner_id
+                 WHERE %(open)s
+                   AND aml.amount_residual > 0
+                   AND partner.commercial_partner_id = profile.partner_id
+                   AND %(root)s = profile.company_id)""",
+            open=ledger.open_receivable_line("aml"),
+            root=ledger.company_root(SQL("aml.company_id")),
+        )
+
+    @api.model
+    def _missing_profiles_sql(self):
+        """SQL: (commercial partner, root company) pairs with receivable lines and no profile yet."""
+        return SQL(
+            """
+            SELECT DISTINCT partner.commercial_partner_id, lines.root_id
+              FROM (SELECT aml.partner_id, %(root)s AS root_id
+                      FROM account_move_line aml
+                     WHERE %(receivable)s) lines
+              JOIN res_partner partner ON partner.id = lines.partner_id
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM cobranza_partner_profile profile
+                    WHERE profile.partner_id = partner.commercial_partner_id AND profile.company_id = lines.root_id)
+            """,
+            root=ledger.company_root(SQL("aml.company_id")),
+            receivable=ledger.receivable_line("aml"),
+        )
+
+    @api.model
+    def _missing_profiles(self, limit):
+        """[(commercial partner id, root company id)]: customers with receivables and no profile (at most ``limit``)."""
+        self._flush_for_facts()
+        return self.env.execute_query(SQL("%s LIMIT %s", self._missing_profiles_sql(), limit))
+
+    @api.model
+    def _count_missing_profiles(self):
+        self._flush_for_facts()
+        return self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) missing", self._missing_profiles_sql()))[0][0]
+
+    # ------------------------------------------------------------------ at a date (the ledger's view)
 
     @api.model
     def _open_receivables_at(self, company, at_date, partner_ids=None):
@@ -475,47 +572,9 @@ class CobranzaReceivableFacts(models.AbstractModel):
              WHERE residual != 0 %(partner_filter)s
              ORDER BY partner_id, date_maturity, id
             """,
-                open_at=self._open_at_sql(company, at_date),
+                open_at=ledger.open_at(self._scope_company(company), at_date),
                 partner_filter=partner_filter,
             )
-        )
-
-    @api.model
-    def _open_at_sql(self, company, at_date):
-        """CTEs ``settled`` and ``open_at``: every posted receivable line of the company dated up to
-        ``at_date`` with its partner (commercial), due date and what was still open at the end of that day."""
-        return SQL(
-            """%(settled)s, open_at AS (
-                SELECT aml.id, partner.commercial_partner_id AS partner_id,
-                       COALESCE(aml.date_maturity, aml.date) AS date_maturity,
-                       aml.balance - COALESCE(settled.amount, 0) AS residual
-                  FROM account_move_line aml
-                  JOIN account_account account ON account.id = aml.account_id
-                  JOIN res_partner partner ON partner.id = aml.partner_id
-                  LEFT JOIN settled ON settled.line_id = aml.id
-                 WHERE account.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND aml.date <= %(at)s
-                   AND %(company)s
-            )""",
-            settled=self._settled_at_sql(at_date),
-            at=at_date,
-            company=self._company_family_sql(company),
-        )
-
-    @api.model
-    def _settled_at_sql(self, at_date):
-        """CTE ``settled``: per journal item, what reconciliations dated up to ``at_date`` settled
-        (positive on the debit side, negative on the credit side)."""
-        return SQL(
-            """settled AS (
-                SELECT line_id, SUM(amount) AS amount FROM (
-                    SELECT debit_move_id AS line_id, amount FROM account_partial_reconcile WHERE max_date <= %(at)s
-                    UNION ALL
-                    SELECT credit_move_id, -amount FROM account_partial_reconcile WHERE max_date <= %(at)s
-                ) parts GROUP BY line_id
-            )""",
-            at=at_date,
         )
 
     @api.model
@@ -527,13 +586,96 @@ class CobranzaReceivableFacts(models.AbstractModel):
                 """
             SELECT COALESCE(SUM(aml.balance), 0)
               FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
-             WHERE account.account_type = 'asset_receivable'
-               AND aml.parent_state = 'posted'
+             WHERE %(receivable)s
                AND aml.date <= %(at)s
                AND %(company)s
             """,
+                receivable=ledger.receivable_line("aml"),
                 at=at_date,
                 company=self._company_family_sql(company),
             )
         )[0][0]
+
+    # ------------------------------------------------------------------ KPIs
+
+    @api.model
+    def _monthly_credit_sales(self, company, date_from, date_to):
+        """{month start: net credit sales (invoices less credit notes)} in one query."""
+        self._flush_for_facts()
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT date_trunc('month', move.invoice_date)::date, SUM(move.amount_total_signed)
+              FROM account_move move
+             WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')
+               AND move.invoice_date BETWEEN %(start)s AND %(end)s AND %(company)s
+             GROUP BY 1
+            """,
+                start=date_from,
+                end=date_to,
+                company=self._company_family_sql(company, alias="move"),
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _collected_after_communications(self, company, date_from, date_to, window_days):
+        """[(communication id, stage, amount dunned, real payments on its lines within ``window_days``)]
+        for the communications sent (or failed after sending) in the period."""
+        self._flush_for_facts()
+        self.env["cobranza.dunning"].flush_model()
+        self.env["cobranza.dunning.line"].flush_model()
+        return self.env.execute_query(
+            SQL(
+                """
+            SELECT dunning.id, level.stage, dunning.amount_total,
+                   COALESCE(SUM(part.amount) FILTER (
+                       WHERE %(payment)s AND credit_line.date BETWEEN dunning.date AND dunning.date + %(window)s), 0)
+              FROM cobranza_dunning dunning
+              JOIN cobranza_policy_level level ON level.id = dunning.level_id
+              JOIN cobranza_dunning_line line ON line.dunning_id = dunning.id
+              LEFT JOIN account_partial_reconcile part ON part.debit_move_id = line.move_line_id
+              LEFT JOIN account_move_line credit_line ON credit_line.id = part.credit_move_id
+              LEFT JOIN account_move credit_move ON credit_move.id = credit_line.move_id
+             WHERE dunning.company_id = %(company)s
+               AND dunning.state IN ('sent', 'failed')
+               AND dunning.date BETWEEN %(start)s AND %(end)s
+             GROUP BY dunning.id, level.stage, dunning.amount_total
+            """,
+                payment=ledger.real_payment_move("credit_move"),
+                window=window_days,
+                company=self._scope_company(company).id,
+                start=date_from,
+                end=date_to,
+            )
+        )
+
+    @api.model
+    def _collected_by_collector(self, company, date_from, date_to):
+        """[(collector id or None, real payments received in the period on its customers' receivables)]."""
+        self._flush_for_facts()
+        return self.env.execute_query(
+            SQL(
+                """
+            SELECT profile.collector_id, SUM(part.amount)
+              FROM account_partial_reconcile part
+              JOIN account_move_line debit_line ON debit_line.id = part.debit_move_id
+              JOIN res_partner partner ON partner.id = debit_line.partner_id
+              JOIN account_move_line credit_line ON credit_line.id = part.credit_move_id
+              JOIN account_move credit_move ON credit_move.id = credit_line.move_id
+              JOIN cobranza_partner_profile profile
+                ON profile.partner_id = partner.commercial_partner_id AND profile.company_id = %(company)s
+             WHERE %(receivable)s
+               AND %(payment)s
+               AND credit_line.date BETWEEN %(start)s AND %(end)s
+               AND %(family)s
+             GROUP BY profile.collector_id
+            """,
+                company=self._scope_company(company).id,
+                receivable=ledger.receivable_line("debit_line"),
+                payment=ledger.real_payment_move("credit_move"),
+                start=date_from,
+                end=date_to,
+                family=self._company_family_sql(company, "debit_line"),
+            )
+        )

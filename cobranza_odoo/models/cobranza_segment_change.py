@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
+
+from . import bulk_write
 
 
 class CobranzaSegmentChange(models.Model):
@@ -30,33 +31,33 @@ class CobranzaSegmentChange(models.Model):
             return
         now = fields.Datetime.now()
         user_id = user.id if user else None
-        rows = SQL(", ").join(
-            SQL(
-                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                profile.id,
-                profile.partner_id.id,
-                profile.company_id.id,
-                now,
-                old.id or None,
-                new.id or None,
-                source,
-                reason,
-                user_id,
-                self.env.uid,
-                now,
-                self.env.uid,
-                now,
-            )
-            for profile, old, new, reason in changes
-        )
-        self.env.execute_query(
-            SQL(
-                """INSERT INTO cobranza_segment_change
-                   (profile_id, partner_id, company_id, date, old_segment_id, new_segment_id, source, reason,
-                    user_id, create_uid, create_date, write_uid, write_date)
-               VALUES %s""",
-                rows,
-            )
+        bulk_write.bulk_insert(
+            self,
+            [
+                "profile_id",
+                "partner_id",
+                "company_id",
+                "date",
+                "old_segment_id",
+                "new_segment_id",
+                "source",
+                "reason",
+                "user_id",
+            ],
+            [
+                (
+                    profile.id,
+                    profile.partner_id.id,
+                    profile.company_id.id,
+                    now,
+                    old.id or None,
+                    new.id or None,
+                    source,
+                    reason,
+                    user_id,
+                )
+                for profile, old, new, reason in changes
+            ],
         )
         self.env["cobranza.partner.profile"].browse([change[0].id for change in changes]).invalidate_recordset(
             ["segment_change_ids"]

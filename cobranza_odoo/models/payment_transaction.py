@@ -21,6 +21,5 @@ class PaymentTransaction(models.Model):
                     by_credit_note[invoice] = deadline
         payment = super()._create_payment(**extra_create_values)
         for invoice, deadline in by_credit_note.items():
-            if invoice.currency_id.compare_amounts(invoice.amount_residual, deadline.discount) == 0:
-                invoice._cobranza_grant_by_credit_note(deadline)
+            invoice._cobranza_grant_incentive_if_earned(deadline, payment.date)
         return payment

@@ -253,10 +253,7 @@ class ResPartner(models.Model):
             profile = profiles.get(partner.id)
             result[partner.id] = credit_rules.CreditFacts(
                 base_limit=max(partner.credit_limit, 0.0),
-                increases=tuple(
-                    credit_rules.Increase(increase.amount, increase.date_from, increase.date_to)
-                    for increase in increases_by_partner.get(partner, [])
-                ),
+                increases=tuple(increase._engine_increase() for increase in increases_by_partner.get(partner, [])),
                 receivable_balance=known.receivable_balance,
                 draft_invoices=known.draft_invoices,
                 uninvoiced_orders=known.uninvoiced_orders,

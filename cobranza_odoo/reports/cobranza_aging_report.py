@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..models import ledger_fragments as ledger
 from ..models.selections import COLLECTION_STATUSES
 
 
@@ -41,6 +42,9 @@ class CobranzaAgingReport(models.Model):
 
     @property
     def _table_query(self):
+        # Days and buckets against the user's day (not the database server's day, which is UTC).
+        today = fields.Date.context_today(self)
+        days = SQL("(%s::date - %s)", today, ledger.due_date("aml"))
         return SQL(
             """
             SELECT aml.id AS id,
@@ -50,34 +54,27 @@ class CobranzaAgingReport(models.Model):
                    root.id AS company_id,
                    root.currency_id AS currency_id,
                    aml.date,
-                   COALESCE(aml.date_maturity, aml.date) AS date_maturity,
-                   (CURRENT_DATE - COALESCE(aml.date_maturity, aml.date)) AS days_overdue,
-                   CASE WHEN CURRENT_DATE - COALESCE(aml.date_maturity, aml.date) <= 0 THEN '0'
-                        ELSE (1 + (SELECT COUNT(*)
-                                     FROM unnest(string_to_array(
-                                              replace(root.cobranza_aging_buckets, ' ', ''), ',')::int[]
-                                          ) AS bucket_limit
-                                    WHERE CURRENT_DATE - COALESCE(aml.date_maturity, aml.date) > bucket_limit))::varchar
-                   END AS bucket,
+                   %(due)s AS date_maturity,
+                   %(days)s AS days_overdue,
+                   (%(bucket)s)::varchar AS bucket,
                    aml.amount_residual,
-                   CASE WHEN aml.amount_residual > 0 AND CURRENT_DATE > COALESCE(aml.date_maturity, aml.date)
-                        THEN aml.amount_residual ELSE 0 END AS amount_overdue,
+                   CASE WHEN aml.amount_residual > 0 AND %(days)s > 0 THEN aml.amount_residual ELSE 0 END
+                       AS amount_overdue,
                    profile.segment_id,
                    profile.collector_id,
                    move.cobranza_status AS collection_status,
                    aml.cobranza_level_id AS level_id
               FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
               JOIN account_move move ON move.id = aml.move_id
               JOIN res_partner partner ON partner.id = aml.partner_id
-              JOIN res_company line_company ON line_company.id = aml.company_id
-              JOIN res_company root ON root.id = split_part(line_company.parent_path, '/', 1)::int
+              JOIN res_company root ON root.id = %(root)s
               LEFT JOIN cobranza_partner_profile profile
                      ON profile.partner_id = partner.commercial_partner_id AND profile.company_id = root.id
-             WHERE account.account_type = 'asset_receivable'
-               AND aml.parent_state = 'posted'
-               AND NOT aml.reconciled
-               AND aml.amount_residual != 0
-               AND move.payment_state IS DISTINCT FROM 'in_payment'
-            """
+             WHERE %(open)s
+            """,
+            due=ledger.due_date("aml"),
+            days=days,
+            bucket=ledger.bucket_index(days, ledger.bucket_limits_of_company("root")),
+            root=ledger.company_root(SQL("aml.company_id")),
+            open=ledger.open_receivable_line("aml"),
         )

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 from ..engine import aging
+from ..models import ledger_fragments as ledger
 
 STATEMENT_PAYMENT_DAYS = 90
 
@@ -63,7 +64,7 @@ class ReportCustomerStatement(models.AbstractModel):
             .search(
                 [
                     ("partner_id", "child_of", partner.id),
-                    ("company_id", "child_of", company.id),
+                    *ledger.company_family_domain(company),
                     ("payment_type", "=", "inbound"),
                     ("state", "in", ("in_process", "paid")),
                     ("date", ">=", today - timedelta(days=payment_days)),

@@ -12,3 +12,5 @@ from . import test_agreements
 from . import test_reports
 from . import test_incentives
 from . import test_incentive_online_payment
+from . import test_dunning_delivery
+from . import test_dunning_concurrency

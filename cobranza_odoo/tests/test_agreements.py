@@ -80,7 +80,7 @@ class TestAgreements(CobranzaCommon):
         agreement = self._agreement()
         agreement.action_confirm()
         profile = self.env["cobranza.partner.profile"]._get_profiles(self.customer)
-        dunnings = self.env["cobranza.dunning"]._run_for(profile, self.today, send=False)
+        dunnings = self.env["cobranza.dunning.run"]._run_for(profile, self.today, send=False)
         self.assertNotIn(self.invoice_a, dunnings.line_ids.move_id)
         self.assertNotIn(self.invoice_b, dunnings.line_ids.move_id)
 

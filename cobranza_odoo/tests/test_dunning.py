@@ -14,6 +14,7 @@ class TestDunning(CobranzaCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.Dunning = cls.env["cobranza.dunning"]
+        cls.DunningRun = cls.env["cobranza.dunning.run"]
         cls.Profile = cls.env["cobranza.partner.profile"]
         cls.policy = (
             cls.env.ref("cobranza_odoo.policy_standard").sudo().copy({"company_id": cls.env.company.id}).sudo(False)
@@ -22,6 +23,7 @@ class TestDunning(CobranzaCommon):
         cls.level = {level.sequence: level for level in cls.policy.level_ids}
         cls.reminder, cls.friendly, cls.formal, cls.prelegal, cls.legal = (cls.level[i] for i in range(1, 6))
         cls.customer_contact.email = "pagos@ferreteria-central.example"
+        cls.customer.phone = "+57 601 555 0101"
         cls.Profile._get_profiles(cls.customer).collector_id = cls.collector
         # A portfolio with lines at many ages.
         cls.inv_upcoming = cls._invoice(cls.customer, 100.0, 25, term=cls.term_30)  # due in 5 days
@@ -40,7 +42,7 @@ class TestDunning(CobranzaCommon):
         """Run dunning on today + ``days`` for these customers; {receivable line: level} of what was created."""
         day = self.today + timedelta(days=days)
         with freeze_time(datetime.combine(day, time(12, 0))):
-            dunnings = self.Dunning._run_for(profiles or self.Profile._get_profiles(self.customer), day, send=send)
+            dunnings = self.DunningRun._run_for(profiles or self.Profile._get_profiles(self.customer), day, send=send)
         return dunnings, {line.move_line_id: line.level_id for line in dunnings.line_ids}
 
     # ------------------------------------------------------------------ the portfolio over time
@@ -52,18 +54,22 @@ class TestDunning(CobranzaCommon):
 
         dunnings, levels = self._on(0)
         self.assertEqual(len(dunnings), 1)
+        # First seen 25 and 40 days late, those lines catch up to the formal notice at once.
         self.assertEqual(
             levels,
             {
                 upcoming: self.reminder,
                 late: self.friendly,
-                split_late: self.friendly,
+                split_late: self.formal,
                 split_upcoming: self.reminder,
-                partial: self.friendly,
+                partial: self.formal,
             },
         )
-        self.assertEqual(dunnings.level_id, self.friendly)
+        self.assertEqual(dunnings.level_id, self.formal)
         self.assertEqual(dunnings.state, "sent")
+        self.assertTrue(dunnings.letter_attachment_id)
+        self.assertEqual(dunnings.activity_ids.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
+        self.assertEqual(dunnings.activity_ids.user_id, self.collector)
         self.assertEqual(dunnings.line_ids.filtered(lambda line: line.move_line_id == partial).amount_residual, 700.0)
         self.assertEqual((late.cobranza_level_id, late.cobranza_last_dunning_date), (self.friendly, self.today))
         self.assertFalse(self._receivable(self.inv_disputed).cobranza_dunning_line_ids)
@@ -72,20 +78,8 @@ class TestDunning(CobranzaCommon):
         self.assertFalse(self._on(3)[0], "no level is due three days later")
 
         dunnings, levels = self._on(10)
-        self.assertEqual(
-            levels,
-            {
-                upcoming: self.friendly,
-                late: self.formal,
-                split_late: self.formal,
-                split_upcoming: self.friendly,
-                partial: self.formal,
-            },
-        )
+        self.assertEqual(levels, {upcoming: self.friendly, late: self.formal, split_upcoming: self.friendly})
         self.assertEqual(dunnings.level_id, self.formal)
-        self.assertTrue(dunnings.letter_attachment_id)
-        self.assertEqual(dunnings.activity_ids.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
-        self.assertEqual(dunnings.activity_ids.user_id, self.collector)
 
         dunnings, levels = self._on(25)
         self.assertEqual(
@@ -105,6 +99,9 @@ class TestDunning(CobranzaCommon):
         self.assertEqual(levels[partial], self.legal)
         self.assertTrue(self.inv_partial.cobranza_legal)
         self.assertEqual(self.inv_partial.cobranza_status, "legal")
+        # From now on the lawyer has it: no reminder of any level for that invoice.
+        _dunnings, levels = self._on(200)
+        self.assertNotIn(partial, levels)
 
     def test_credits_covering_the_overdue_amount_stop_the_reminders(self):
         covered = self.env["res.partner"].create(
@@ -159,14 +156,14 @@ class TestDunning(CobranzaCommon):
                 "code": "record.message_post(body='WhatsApp enviado')",
             }
         )
-        self.friendly.server_action_id = action
+        self.formal.server_action_id = action
         dunnings, _levels = self._on(0)
         self.assertEqual(dunnings.action_state, "pending")
         self.assertNotIn("WhatsApp enviado", dunnings.message_ids.mapped("body"))
         progress = self.env["ir.cron.progress"].create(
             {"cron_id": self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning").id}
         )
-        self.Dunning.with_context(ir_cron_progress_id=progress.id)._cron_run_dunning()
+        self.DunningRun.with_context(ir_cron_progress_id=progress.id)._cron_run_dunning()
         self.assertEqual(dunnings.action_state, "done")
         self.assertIn("WhatsApp enviado", "".join(dunnings.message_ids.mapped("body")))
 
@@ -209,7 +206,7 @@ class TestDunning(CobranzaCommon):
         calls = []
         while True:
             progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
-            self.Dunning.with_context(ir_cron_progress_id=progress.id)._cron_run_dunning(batch_size=2)
+            self.DunningRun.with_context(ir_cron_progress_id=progress.id)._cron_run_dunning(batch_size=2)
             calls.append((progress.done, progress.remaining))
             if not progress.remaining:
                 break
@@ -217,7 +214,7 @@ class TestDunning(CobranzaCommon):
         dunnings = self.Dunning.search([("partner_id", "in", (others | self.customer).ids)])
         self.assertEqual(len(dunnings), 4)
         progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
-        self.Dunning.with_context(ir_cron_progress_id=progress.id)._cron_run_dunning(batch_size=2)
+        self.DunningRun.with_context(ir_cron_progress_id=progress.id)._cron_run_dunning(batch_size=2)
         self.assertEqual((progress.done, progress.remaining), (0, 0))
         self.assertEqual(self.Dunning.search_count([("partner_id", "in", (others | self.customer).ids)]), 4)
 
@@ -231,7 +228,7 @@ class TestDunning(CobranzaCommon):
                     {
                         "move_type": "out_invoice",
                         "partner_id": partner.id,
-                        "invoice_date": self.today - timedelta(days=40 + index),
+                        "invoice_date": self.today - timedelta(days=40),
                         "invoice_payment_term_id": self.term_30.id,
                         "invoice_line_ids": [Command.create({"name": "x", "price_unit": 100.0, "tax_ids": []})],
                     }
@@ -246,7 +243,7 @@ class TestDunning(CobranzaCommon):
             self.env.cr.precommit.run()
             self.env.invalidate_all()
             before = self.cr.sql_log_count
-            self.Dunning._run_for(profile, self.today, send=True)
+            self.DunningRun._run_for(profile, self.today, send=True)
             self.env.flush_all()
             return self.cr.sql_log_count - before
 

@@ -314,7 +314,7 @@ class TestIncentives(CobranzaCommon):
         day = self.today + timedelta(days=10)  # the reminder 5 days before the due date, last day of the 3 %
         profile = self.env["cobranza.partner.profile"]._get_profiles(self.customer)
         with freeze_time(datetime.combine(day, time(12, 0))):
-            dunning = self.env["cobranza.dunning"]._run_for(profile, day, send=False)
+            dunning = self.env["cobranza.dunning.run"]._run_for(profile, day, send=False)
             self.assertEqual(dunning.level_id.stage, "preventive")
             self.assertEqual(dunning._incentive_offers(), invoice.cobranza_incentive_deadline_ids[0])
             template = self.env.ref("cobranza_odoo.mail_template_dunning")

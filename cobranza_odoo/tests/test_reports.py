@@ -1,4 +1,3 @@
-import base64
 import calendar
 import io
 from datetime import datetime, time, timedelta
@@ -104,7 +103,7 @@ class TestReports(CobranzaCommon):
         policy = self.env.ref("cobranza_odoo.policy_standard").sudo().copy({"company_id": self.env.company.id})
         self.env.company.cobranza_policy_id = policy
         profile = self.env["cobranza.partner.profile"]._get_profiles(self.customer)
-        dunnings = self.env["cobranza.dunning"]._run_for(profile, start + timedelta(days=2), send=True)
+        dunnings = self.env["cobranza.dunning.run"]._run_for(profile, start + timedelta(days=2), send=True)
         self.assertEqual(dunnings.line_ids.move_id, old)
         self._pay(old, 400.0, days_ago=(today - (start + timedelta(days=10))).days)
         promise = self.env["cobranza.agreement"].create(
@@ -175,7 +174,7 @@ class TestReports(CobranzaCommon):
         self.env.company.cobranza_policy_id = policy
         self._invoice(self.customer, 100.0, 40, term=self.term_30)
         profile = self.env["cobranza.partner.profile"]._get_profiles(self.customer)
-        dunning = self.env["cobranza.dunning"]._run_for(profile, self.today, send=True)
+        dunning = self.env["cobranza.dunning.run"]._run_for(profile, self.today, send=True)
         message = dunning.message_ids.filtered(lambda message: message.message_type == "comment")
         self.assertTrue(message.attachment_ids.filtered(lambda attachment: attachment.name.startswith("Statement")))
 
@@ -184,7 +183,7 @@ class TestReports(CobranzaCommon):
     def _export(self, report, **values):
         wizard = self.env["cobranza.xlsx.export.wizard"].with_user(self.collector).create({"report": report, **values})
         wizard.action_export()
-        return load_workbook(io.BytesIO(base64.b64decode(wizard.file)), read_only=True)
+        return load_workbook(io.BytesIO(wizard.attachment_id.raw), read_only=True)
 
     def test_aging_export_has_a_row_per_customer_buckets_and_totals(self):
         self._invoice(self.customer, 200.0, 45, term=self.term_30)
@@ -215,7 +214,7 @@ class TestReports(CobranzaCommon):
         policy = self.env.ref("cobranza_odoo.policy_standard").sudo().copy({"company_id": self.env.company.id})
         self.env.company.cobranza_policy_id = policy
         profile = self.env["cobranza.partner.profile"]._get_profiles(self.customer)
-        self.env["cobranza.dunning"]._run_for(profile, self.today, send=False)
+        self.env["cobranza.dunning.run"]._run_for(profile, self.today, send=False)
         history = [
             row
             for row in self._export("dunning", date_from=self.today, date_to=self.today).active.iter_rows(

@@ -225,12 +225,14 @@ class TestSegmentsAndStatuses(CobranzaCommon):
                 "cron_id": self.env.ref("cobranza_odoo.ir_cron_cobranza_refresh_customers").id,
             }
         )
-        self.Profile.with_context(ir_cron_progress_id=progress.id)._cron_refresh_customers(batch_size=batch_size)
+        self.env["cobranza.profile.refresh"].with_context(ir_cron_progress_id=progress.id)._cron_refresh_customers(
+            batch_size=batch_size
+        )
         return progress.done, progress.remaining
 
     def test_daily_run_works_in_batches_resumes_and_does_nothing_twice(self):
         # Everything already in the database is up to date: only our customers are new work.
-        self.Profile._create_missing_profiles(limit=100_000)
+        self.env["cobranza.profile.refresh"]._create_missing_profiles(limit=100_000)
         self.Profile.sudo().search([]).write({"metrics_date": self.today})
         customers = self.env["res.partner"]
         for index in range(7):

@@ -26,7 +26,5 @@ class AccountPaymentRegister(models.TransientModel):
                         by_credit_note[move] = deadline
         payments = super()._create_payments()
         for move, deadline in by_credit_note.items():
-            # Only when this payment left exactly the discount open (not a partial payment).
-            if move.currency_id.compare_amounts(move.amount_residual, deadline.discount) == 0:
-                move.with_context(cobranza_incentive_date=self.payment_date)._cobranza_grant_by_credit_note(deadline)
+            move._cobranza_grant_incentive_if_earned(deadline, self.payment_date)
         return payments

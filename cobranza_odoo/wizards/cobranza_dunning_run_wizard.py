@@ -1,5 +1,10 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+# A run from the screen handles at most this many customers itself; the whole portfolio goes to the
+# scheduled action, which works in bounded batches.
+RUN_NOW_LIMIT = 50
 
 
 class CobranzaDunningRunWizard(models.TransientModel):
@@ -20,6 +25,9 @@ class CobranzaDunningRunWizard(models.TransientModel):
     planned_count = fields.Integer(string="Installments to Remind", compute="_compute_counts")
     customer_count = fields.Integer(string="Customers to Remind", compute="_compute_counts")
     previewed = fields.Boolean(readonly=True)
+    remaining_count = fields.Integer(
+        string="Customers Left Today", compute="_compute_remaining", help="Customers the daily run still has to handle."
+    )
 
     @api.depends("line_ids")
     def _compute_counts(self):
@@ -28,19 +36,23 @@ class CobranzaDunningRunWizard(models.TransientModel):
             wizard.planned_count = len(planned)
             wizard.customer_count = len(planned.partner_id)
 
+    def _compute_remaining(self):
+        count = self.env["cobranza.dunning.run"].sudo()._count_candidates(fields.Date.context_today(self))
+        for wizard in self:
+            wizard.remaining_count = count
+
     def _profiles(self):
         Profile = self.env["cobranza.partner.profile"]
         if self.partner_ids:
             return Profile._get_profiles(self.partner_ids, self.company_id).sudo()
-        Profile.sudo()._create_missing_profiles(limit=100_000)
+        self.env["cobranza.profile.refresh"]._create_missing_profiles(limit=100_000)
         return Profile.sudo().search(
             [("company_id", "=", self.company_id.id), ("open_amount", "!=", 0)]
         ) | Profile.sudo().search([("company_id", "=", self.company_id.id), ("metrics_date", "=", False)])
 
     def action_preview(self):
         self.ensure_one()
-        Dunning = self.env["cobranza.dunning"]
-        plans = Dunning._plan(self._profiles(), self.date)
+        plans = self.env["cobranza.dunning.run"]._plan(self._profiles(), self.date)
         rows = []
         MoveLine = self.env["account.move.line"].sudo()
         for profile, (_policy, _customer, plan) in plans.items():
@@ -51,6 +63,9 @@ class CobranzaDunningRunWizard(models.TransientModel):
                             "partner_id": profile.partner_id.id,
                             "move_line_id": planned.line_key,
                             "level_id": planned.level_key,
+                            "target_level_id": planned.target_level_key or False,
+                            "caught_up": planned.caught_up,
+                            "held_at_required": planned.held_at_required,
                             "days_late": planned.days_late,
                             "amount": planned.residual,
                             "decision": "planned",
@@ -83,16 +98,55 @@ class CobranzaDunningRunWizard(models.TransientModel):
         return self._run(send=True)
 
     def _run(self, send):
+        """A few customers are handled now; the whole portfolio is handed to the scheduled run."""
         self.ensure_one()
         if not self.env.user.has_group("cobranza_odoo.group_cobranza_user"):
             raise UserError(_("Only the collections team runs dunning."))
-        dunnings = self.env["cobranza.dunning"]._run_for(self._profiles(), self.date, send=send)
+        if not self.partner_ids or len(self.partner_ids) > RUN_NOW_LIMIT:
+            return self._start_scheduled_run()
+        Run = self.env["cobranza.dunning.run"]
+        profiles = self._profiles()
+        claimed = profiles.browse(
+            Run._claim(
+                SQL("SELECT id FROM cobranza_partner_profile WHERE id = ANY(%s) ORDER BY id", profiles.ids),
+                len(profiles),
+            )
+        )
+        dunnings = Run._run_for(claimed, self.date, send=send)
+        busy = profiles - claimed
         if not dunnings:
+            if busy:
+                raise UserError(
+                    _(
+                        "The daily run is handling these customers right now: %s. Look at their communications "
+                        "in a moment.",
+                        ", ".join(busy.partner_id.mapped("display_name")),
+                    )
+                )
             raise UserError(_("Nothing to send today: see the preview for the reason of each line."))
         action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_dunning_action")
         action["domain"] = [("id", "in", dunnings.ids)]
         action["context"] = {}
         return action
+
+    def _start_scheduled_run(self):
+        """Ask the scheduled action to run now: it handles every customer in bounded batches, in the
+        company's mode, alongside anything already running, without duplicates."""
+        self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "sticky": False,
+                "message": _(
+                    "The daily dunning run was started: %(count)s customers left to handle today. Its "
+                    "communications appear in Collections › Communications as it goes.",
+                    count=self.remaining_count,
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def _reopen(self):
         return {

@@ -1,13 +1,14 @@
-import base64
 import os
 import tempfile
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
-from ..reports.xlsx_writer import StreamingSheet, open_workbook
+from ..models import ledger_fragments as ledger
+from ..reports.xlsx_writer import Column, StreamingSheet, open_workbook
 
 FETCH_SIZE = 2000
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class CobranzaXlsxExportWizard(models.TransientModel):
@@ -30,10 +31,10 @@ class CobranzaXlsxExportWizard(models.TransientModel):
     at_date = fields.Date(string="Aging at", default=fields.Date.context_today)
     date_from = fields.Date(default=lambda self: fields.Date.context_today(self).replace(day=1))
     date_to = fields.Date(default=fields.Date.context_today)
-    file = fields.Binary(readonly=True, attachment=False)
-    filename = fields.Char(readonly=True)
+    attachment_id = fields.Many2one("ir.attachment", string="File", readonly=True)
 
     def action_export(self):
+        """Write the workbook to a temporary file, keep it as an attachment and download it."""
         self.ensure_one()
         handle, path = tempfile.mkstemp(suffix=".xlsx")
         os.close(handle)
@@ -45,36 +46,54 @@ class CobranzaXlsxExportWizard(models.TransientModel):
                 content = exported.read()
         finally:
             os.unlink(path)
-        self.write(
+        # The type is given: guessing it would open the file as a zip and log a warning.
+        self.attachment_id = self.env["ir.attachment"].create(
             {
-                "file": base64.b64encode(content),
-                "filename": f"{self.report}_{fields.Date.to_string(self.at_date or self.date_to)}.xlsx",
+                "name": f"{self.report}_{fields.Date.to_string(self.at_date or self.date_to)}.xlsx",
+                "raw": content,
+                "mimetype": XLSX_MIMETYPE,
+                "res_model": self._name,
+                "res_id": self.id,
             }
         )
         return {
             "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/file/{self.filename}?download=true",
-            "target": "self",
+            "url": f"/web/content/{self.attachment_id.id}?download=true",
+            "target": "download",
         }
 
     def _stream(self, query):
-        """Rows of ``query`` a few thousand at a time: never the whole result in memory."""
-        self.env["cobranza.receivable.facts"]._flush_for_facts()
+        """Rows of ``query`` a few thousand at a time from a server-side cursor: the result is never
+        held whole, neither here nor in the database driver."""
         self.env.flush_all()
         cursor = self.env.cr
-        cursor.execute(query)
-        while rows := cursor.fetchmany(FETCH_SIZE):
-            yield from rows
+        name = SQL.identifier(f"cobranza_export_{self.id}")
+        cursor.execute(SQL("DECLARE %s NO SCROLL CURSOR FOR %s", name, query))
+        try:
+            while True:
+                cursor.execute(SQL("FETCH FORWARD %s FROM %s", FETCH_SIZE, name))
+                rows = cursor.fetchall()
+                if not rows:
+                    break
+                yield from rows
+        finally:
+            cursor.execute(SQL("CLOSE %s", name))
 
     def _family(self, alias):
-        return self.env["cobranza.receivable.facts"]._company_family_sql(self.company_id, alias=alias)
+        return ledger.company_family(SQL.identifier(alias, "company_id"), self.company_id)
+
+    def _labels(self, model, field_name):
+        """Translated labels of a selection field, to write codes as words."""
+        return dict(self.env[model]._fields[field_name]._description_selection(self.env))
+
+    def _date(self, value):
+        return format_date(self.env, value)
 
     # ------------------------------------------------------------------ the four exports
 
     @api.model
     def _aging_query(self, company, at_date):
         """Per customer: open amount in each aging bucket at ``at_date`` and its total."""
-        Facts = self.env["cobranza.receivable.facts"]
         scale = company._cobranza_aging_buckets()
         limits = [bucket.last_day for bucket, _label in scale if bucket.last_day]
         bucket_columns = SQL(", ").join(
@@ -83,13 +102,9 @@ class CobranzaXlsxExportWizard(models.TransientModel):
         return SQL(
             """
             WITH %(open_at)s, open_lines AS (
-                SELECT partner_id, %(at)s - date_maturity AS days, residual FROM open_at
+                SELECT partner_id, %(at)s::date - date_maturity AS days, residual FROM open_at
             ), bucketed AS (
-                SELECT partner_id, residual,
-                       CASE WHEN days <= 0 THEN 0
-                            ELSE 1 + (SELECT COUNT(*) FROM unnest(%(limits)s::int[]) AS bucket_limit
-                                       WHERE days > bucket_limit)
-                       END AS bucket
+                SELECT partner_id, residual, %(bucket)s AS bucket
                   FROM open_lines
                  WHERE residual != 0
             )
@@ -106,8 +121,8 @@ class CobranzaXlsxExportWizard(models.TransientModel):
              ORDER BY customer.name, customer.id
             """,
             at=at_date,
-            open_at=Facts._open_at_sql(company, at_date),
-            limits=limits,
+            open_at=ledger.open_at(company, at_date),
+            bucket=ledger.bucket_index(SQL("days"), ledger.bucket_limits_param(limits)),
             bucket_columns=bucket_columns,
             company=company.id,
             lang=self.env.lang or "en_US",
@@ -116,42 +131,42 @@ class CobranzaXlsxExportWizard(models.TransientModel):
     def _write_aging(self, workbook):
         scale = self.company_id._cobranza_aging_buckets()
         columns = [
-            (_("Customer"), "text", 40),
-            (_("Tax ID"), "text", 16),
-            (_("Segment"), "text", 16),
-            (_("Collector"), "text", 22),
+            Column(_("Customer"), "text", 40),
+            Column(_("Tax ID"), "text", 16),
+            Column(_("Segment"), "text", 16),
+            Column(_("Collector"), "text", 22),
         ]
-        columns += [(label, "money", 15) for _bucket, label in scale] + [(_("Total"), "money", 16)]
-        sheet = StreamingSheet(workbook, _("Aging"), _("Aging at %s", fields.Date.to_string(self.at_date)), columns)
+        columns += [Column(label, "money", 15) for _bucket, label in scale] + [Column(_("Total"), "money", 16)]
+        sheet = StreamingSheet(workbook, _("Aging"), _("Aging at %s", self._date(self.at_date)), columns)
         for row in self._stream(self._aging_query(self.company_id, self.at_date)):
             sheet.write(row)
         sheet.close(_("Total"))
 
     def _write_worklist(self, workbook):
+        """The on-screen worklist's overdue installments (open receivable lines), per collector."""
         today = fields.Date.context_today(self)
         sheet = StreamingSheet(
             workbook,
             _("Worklist"),
-            _("Collectors' worklist at %s", fields.Date.to_string(today)),
+            _("Collectors' worklist at %s", self._date(today)),
             [
-                (_("Collector"), "text", 22),
-                (_("Customer"), "text", 36),
-                (_("Phone"), "text", 16),
-                (_("Document"), "text", 18),
-                (_("Due Date"), "date", 12),
-                (_("Days Overdue"), "int", 10),
-                (_("Dunning Level"), "text", 22),
-                (_("Status"), "text", 14),
-                (_("Open Amount"), "money", 15),
+                Column(_("Collector"), "text", 22),
+                Column(_("Customer"), "text", 36),
+                Column(_("Phone"), "text", 16),
+                Column(_("Document"), "text", 18),
+                Column(_("Due Date"), "date", 12),
+                Column(_("Days Overdue"), "int", 10),
+                Column(_("Dunning Level"), "text", 22),
+                Column(_("Status"), "label", 18, self._labels("account.move", "cobranza_status")),
+                Column(_("Open Amount"), "money", 15),
             ],
         )
         query = SQL(
             """
             SELECT collector_partner.name, customer.name, COALESCE(customer.mobile, customer.phone), move.name,
-                   COALESCE(aml.date_maturity, aml.date), %(today)s - COALESCE(aml.date_maturity, aml.date),
+                   %(due)s, %(today)s::date - %(due)s,
                    level.name ->> %(lang)s, move.cobranza_status, aml.amount_residual
               FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
               JOIN account_move move ON move.id = aml.move_id
               JOIN res_partner partner ON partner.id = aml.partner_id
               JOIN res_partner customer ON customer.id = partner.commercial_partner_id
@@ -160,12 +175,14 @@ class CobranzaXlsxExportWizard(models.TransientModel):
               LEFT JOIN res_users collector ON collector.id = profile.collector_id
               LEFT JOIN res_partner collector_partner ON collector_partner.id = collector.partner_id
               LEFT JOIN cobranza_policy_level level ON level.id = aml.cobranza_level_id
-             WHERE account.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
-               AND NOT aml.reconciled AND aml.amount_residual > 0
-               AND COALESCE(aml.date_maturity, aml.date) < %(today)s
+             WHERE %(open)s
+               AND aml.amount_residual > 0
+               AND %(due)s < %(today)s
                AND %(family)s
-             ORDER BY collector_partner.name NULLS LAST, customer.name, 5
+             ORDER BY collector_partner.name NULLS LAST, customer.name, 5, aml.id
             """,
+            due=ledger.due_date("aml"),
+            open=ledger.open_receivable_line("aml"),
             today=today,
             lang=self.env.lang or "en_US",
             company=self.company_id.id,
@@ -179,22 +196,18 @@ class CobranzaXlsxExportWizard(models.TransientModel):
         sheet = StreamingSheet(
             workbook,
             _("Dunning"),
-            _(
-                "Dunning history %(start)s - %(end)s",
-                start=fields.Date.to_string(self.date_from),
-                end=fields.Date.to_string(self.date_to),
-            ),
+            _("Dunning history %(start)s - %(end)s", start=self._date(self.date_from), end=self._date(self.date_to)),
             [
-                (_("Date"), "date", 12),
-                (_("Communication"), "text", 18),
-                (_("Customer"), "text", 36),
-                (_("Level"), "text", 22),
-                (_("Stage"), "text", 14),
-                (_("Invoice"), "text", 18),
-                (_("Due Date"), "date", 12),
-                (_("Days Late"), "int", 10),
-                (_("Amount"), "money", 15),
-                (_("Status"), "text", 10),
+                Column(_("Date"), "date", 12),
+                Column(_("Communication"), "text", 18),
+                Column(_("Customer"), "text", 36),
+                Column(_("Level"), "text", 22),
+                Column(_("Stage"), "label", 14, self._labels("cobranza.policy.level", "stage")),
+                Column(_("Invoice"), "text", 18),
+                Column(_("Due Date"), "date", 12),
+                Column(_("Days Late"), "int", 10),
+                Column(_("Amount"), "money", 15),
+                Column(_("Status"), "label", 14, self._labels("cobranza.dunning", "state")),
             ],
         )
         query = SQL(
@@ -224,17 +237,17 @@ class CobranzaXlsxExportWizard(models.TransientModel):
             _("Agreements"),
             _("Agreements and installments"),
             [
-                (_("Agreement"), "text", 16),
-                (_("Customer"), "text", 36),
-                (_("Kind"), "text", 12),
-                (_("Status"), "text", 12),
-                (_("Installment"), "int", 10),
-                (_("Date"), "date", 12),
-                (_("Principal"), "money", 14),
-                (_("Interest"), "money", 12),
-                (_("Amount"), "money", 14),
-                (_("Paid"), "money", 14),
-                (_("Installment Status"), "text", 14),
+                Column(_("Agreement"), "text", 16),
+                Column(_("Customer"), "text", 36),
+                Column(_("Kind"), "label", 16, self._labels("cobranza.agreement", "kind")),
+                Column(_("Status"), "label", 14, self._labels("cobranza.agreement", "state")),
+                Column(_("Installment"), "int", 10),
+                Column(_("Date"), "date", 12),
+                Column(_("Principal"), "money", 14),
+                Column(_("Interest"), "money", 12),
+                Column(_("Amount"), "money", 14),
+                Column(_("Paid"), "money", 14),
+                Column(_("Installment Status"), "label", 14, self._labels("cobranza.agreement.installment", "state")),
             ],
         )
         query = SQL(

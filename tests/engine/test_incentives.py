@@ -123,3 +123,14 @@ def test_cost_is_compared_with_the_cost_of_funds():
     assert not costs_more_than_funds(0.5, 60, 10, 24.0)  # 0.5/99.5 × 365/50 = 3.67 %
     with pytest.raises(IncentiveError):
         annualized_cost(0.0, 30, 10)
+
+
+def test_the_discount_is_earned_only_when_the_payment_left_exactly_the_discount_open():
+    from cobranza_engine.incentives import discount_earned
+
+    assert discount_earned(30.0, 30.0)
+    assert discount_earned(30.004, 30.0)  # the same once rounded to the currency
+    assert not discount_earned(130.0, 30.0)  # a partial payment
+    assert not discount_earned(0.0, 30.0)  # paid in full: nothing to write off
+    assert not discount_earned(0.0, 0.0)
+    assert discount_earned(300.0, 300.0, rounding=1.0)

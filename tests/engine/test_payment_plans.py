@@ -215,3 +215,24 @@ def test_progress_never_marks_an_installment_paid_below_its_amount(debt, count, 
             assert item.paid >= installment.amount - 1e-9
         assert item.paid <= installment.amount + 1e-9
     assert round(progress.paid + progress.excess, 2) == round(sum(amount for _day, amount in dated), 2)
+
+
+def test_a_promise_is_kept_only_when_every_installment_was_paid_in_full_by_its_date_plus_grace():
+    from cobranza_engine.payment_plans import kept_on_time
+
+    due = date(2026, 3, 10)
+    assert kept_on_time([(due, due)])
+    assert kept_on_time([(due, due + timedelta(days=3))], grace_days=3)
+    assert not kept_on_time([(due, due + timedelta(days=4))], grace_days=3)
+    assert not kept_on_time([(due, due), (due + timedelta(days=30), None)])
+    assert not kept_on_time([])
+
+
+def test_an_agreement_needs_approval_above_either_threshold_and_zero_turns_a_threshold_off():
+    from cobranza_engine.payment_plans import needs_approval
+
+    assert not needs_approval(1000.0, 3)
+    assert needs_approval(1000.01, 3, max_amount=1000.0)
+    assert not needs_approval(1000.0, 3, max_amount=1000.0)
+    assert needs_approval(500.0, 7, max_installments=6)
+    assert not needs_approval(500.0, 6, max_installments=6)

@@ -134,3 +134,49 @@ def test_spanish_translations_keep_the_placeholders_of_their_source():
     for entry in catalog:
         if entry.msgstr:
             assert sorted(placeholder.findall(entry.msgid)) == sorted(placeholder.findall(entry.msgstr)), entry.msgid
+
+
+def _addon_sources(*suffixes):
+    for path in sorted(ADDON.rglob("*")):
+        if path.suffix in suffixes and "tests" not in path.relative_to(ADDON).parts:
+            yield path
+
+
+def test_only_the_ledger_fragments_module_names_receivable_accounts_and_the_payment_test():
+    """One reader of the ledger: what a receivable line and a real payment are is decided once."""
+    fragments = ADDON / "models" / "ledger_fragments.py"
+    offenders = []
+    for path in _addon_sources(".py", ".xml"):
+        if path == fragments:
+            continue
+        text = path.read_text()
+        for word in ("asset_receivable", "origin_payment_id", "statement_line_id"):
+            if word in text:
+                offenders.append(f"{path.relative_to(ADDON)}: {word}")
+    assert not offenders, offenders
+
+
+def test_no_query_of_the_addon_uses_the_database_servers_day():
+    """Days overdue and buckets are computed on the user's (or company's) day, never on CURRENT_DATE (UTC)."""
+    for path in _addon_sources(".py", ".xml"):
+        assert "CURRENT_DATE" not in path.read_text().upper().replace("CURRENT_DATE_", ""), path.name
+
+
+def test_company_families_and_open_items_are_not_recomputed_outside_the_fragments_module():
+    fragments = ADDON / "models" / "ledger_fragments.py"
+    for path in _addon_sources(".py"):
+        if path == fragments:
+            continue
+        text = path.read_text()
+        assert "parent_path" not in text, f"{path.name}: use ledger_fragments.company_family / company_root"
+        assert "payment_state IS DISTINCT FROM" not in text, f"{path.name}: use ledger_fragments.open_receivable_line"
+
+
+def test_raw_writes_of_the_addon_go_through_the_bulk_write_helper():
+    """Raw UPDATE/INSERT statements invalidate the cache and keep tracking in one place only."""
+    helper = ADDON / "models" / "bulk_write.py"
+    pattern = re.compile(r"\b(UPDATE\s+[a-z_]+\s+SET|INSERT\s+INTO)\b", re.IGNORECASE)
+    for path in _addon_sources(".py"):
+        if path == helper or "demo" in path.name:
+            continue
+        assert not pattern.search(path.read_text()), f"{path.name}: write through models/bulk_write.py"

@@ -1,0 +1,422 @@
+import logging
+import time
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+from psycopg2 import errors as pg_errors
+
+from ..engine import dunning_levels
+from . import bulk_write
+
+_logger = logging.getLogger(__name__)
+
+# How many customers one call of the daily dunning run plans.
+DUNNING_BATCH_SIZE = 100
+# How long one call of the scheduled run may work before it hands over to the next call (seconds):
+# well under Odoo's time limit for a scheduled action (limit_time_real_cron, 120 s by default).
+DEFAULT_TIME_BUDGET = 60
+# Namespace of the advisory locks that claim customers and communications (any fixed number).
+CLAIM_LOCK_NAMESPACE = 74_201
+# Another transaction handled the same customer meanwhile: nothing is lost, the next call retries.
+CONCURRENCY_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+    pg_errors.LockNotAvailable,
+    pg_errors.UniqueViolation,
+)
+
+
+class CobranzaDunningRun(models.AbstractModel):
+    """The dunning run: which customers to handle, what the engine plans for them, and keeping one
+    open communication per customer up to date. A service over cobranza.dunning (the records).
+
+    Several runs may work at once (the scheduled action on two cron threads, a collector's run from
+    the screen): each claims the customers and communications it handles without waiting — a
+    customer claimed by another run is left to it — and a customer that another transaction handled
+    meanwhile is retried by the next call, never handled twice (the database refuses a second
+    communication of a customer, level and day).
+    """
+
+    _name = "cobranza.dunning.run"
+    _description = "Collections: dunning run"
+
+    # ------------------------------------------------------------------ planning
+
+    @api.model
+    def _gather(self, profiles, today):
+        """Engine inputs for these profiles of one company: {profile: (lines, customer, policy)}.
+
+        Bulk reads through the facts layer: one query for the open lines of every customer.
+        """
+        if not profiles:
+            return {}
+        company = profiles.company_id
+        company.ensure_one()
+        Facts = self.env["cobranza.receivable.facts"]
+        rows = Facts._dunning_lines(profiles.partner_id.ids, company)
+        agreed = Facts._lines_under_agreement([row.line_id for row in rows if row.residual > 0])
+        lines, credits = defaultdict(list), defaultdict(float)
+        for row in rows:
+            if row.residual < 0:
+                credits[row.partner_id] -= row.residual  # unapplied payments and credit notes
+                continue
+            lines[row.partner_id].append(
+                dunning_levels.Line(
+                    key=row.line_id,
+                    date_maturity=row.date_maturity,
+                    residual=row.residual,
+                    last_level_key=row.level_id,
+                    last_sent_date=row.last_sent_date,
+                    in_dispute=row.in_dispute,
+                    under_agreement=row.line_id in agreed,
+                    processed_on=row.processed_on,
+                    in_legal=row.in_legal,
+                )
+            )
+        result = {}
+        for profile in profiles:
+            policy = profile._dunning_policy()
+            if not policy.level_ids:
+                continue
+            customer = dunning_levels.Customer(
+                excluded=profile.dunning_excluded,
+                paused_until=profile.dunning_paused_until or None,
+                credits=credits.get(profile.partner_id.id, 0.0),
+                tolerance=company.cobranza_tolerance_amount,
+                rounding=company.currency_id.rounding,
+            )
+            result[profile] = (lines.get(profile.partner_id.id, []), customer, policy)
+        return result
+
+    @api.model
+    def _plan(self, profiles, today):
+        """{profile: (policy, customer, engine Plan)}: what the run would do today, and why not the rest."""
+        plans = {}
+        for _company, company_profiles in profiles.grouped("company_id").items():
+            for profile, (lines, customer, policy) in self._gather(company_profiles, today).items():
+                plan = dunning_levels.plan_customer(
+                    lines, policy._engine_levels(), customer, today, split_by_level=policy.split_by_level
+                )
+                plans[profile] = (policy, customer, plan)
+        return plans
+
+    @api.model
+    def _apply_plans(self, plans, today, send):
+        """Turn plans into communications: update the customer's open one, or create one.
+
+        A level never goes backwards: an open communication updated today keeps the higher of its
+        level and the new one. A customer already sent a communication of a level today gets no
+        second one that day. ``send``: queue them for delivery (else they stay drafts for review).
+        """
+        Dunning = self.env["cobranza.dunning"].sudo().with_context(mail_create_nolog=True, tracking_disable=True)
+        plans = {profile: plan for profile, plan in plans.items() if plan[2].communications}
+        if not plans:
+            return Dunning.browse()
+        state = "queued" if send else "draft"
+        touched = Dunning.browse()
+        to_create, created_lines, updates = [], [], []
+        for company, profiles in self.env["cobranza.partner.profile"].union(*plans).grouped("company_id").items():
+            partner_ids = profiles.partner_id.ids
+            opened = Dunning._open_by_partner(partner_ids, company)
+            done_today = self._communicated_today(partner_ids, company, today)
+            for profile in profiles:
+                policy, customer, plan = plans[profile]
+                rank = {level.id: index for index, level in enumerate(policy.level_ids.sorted("sequence"))}
+                available = list(opened.get(profile.partner_id, Dunning.browse()))
+                for communication in plan.communications:
+                    level_id = communication.level_key
+                    if (profile.partner_id.id, level_id) in done_today:
+                        continue  # the same day, a second run creates nothing new
+                    existing = self._pick_open(available, communication, policy)
+                    if existing:
+                        available.remove(existing)
+                        if rank.get(existing.level_id.id, -1) > rank[level_id]:
+                            level_id = existing.level_id.id
+                        updates.append((existing, communication, level_id, customer))
+                    else:
+                        to_create.append(self._prepare_dunning_values(profile, policy, customer, communication, today))
+                        created_lines.append(communication.lines)
+        if updates:
+            touched |= self._update_open(updates, today, state)
+        if to_create:
+            for values in to_create:
+                values["state"] = state
+            created = Dunning.create(to_create)
+            self._insert_lines(list(zip(created, created_lines, strict=True)))
+            touched |= created
+        line_ids = [
+            planned.line_key
+            for _profile, (_p, _c, plan) in plans.items()
+            for c in plan.communications
+            for planned in c.lines
+        ]
+        self.env["account.move.line"]._cobranza_mark_dunning(line_ids, processed_on=today)
+        touched.invalidate_recordset(["line_ids"])
+        touched.modified(["line_ids"])  # recompute the stored totals from the inserted lines
+        return touched.with_env(self.env)
+
+    @api.model
+    def _pick_open(self, available, communication, policy):
+        """The open communication a planned one updates: the customer's only one, or (one per level)
+        the one of the same level."""
+        if not available:
+            return None
+        if policy.split_by_level:
+            return next((dunning for dunning in available if dunning.level_id.id == communication.level_key), None)
+        return available[0]
+
+    @api.model
+    def _communicated_today(self, partner_ids, company, today):
+        """{(partner id, level id)} of the communications already delivered (or on their way) today."""
+        groups = (
+            self.env["cobranza.dunning"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", list(partner_ids)),
+                    ("company_id", "=", company.id),
+                    ("date", "=", today),
+                    ("state", "in", ("sent", "waiting")),
+                ],
+                ["partner_id", "level_id"],
+            )
+        )
+        return {(partner.id, level.id) for partner, level in groups}
+
+    @api.model
+    def _update_open(self, updates, today, state):
+        """Refresh open communications with today's plan: lines, amounts, level and date."""
+        Dunning = self.env["cobranza.dunning"].sudo()
+        dunnings = Dunning.union(*(dunning for dunning, _communication, _level, _customer in updates))
+        dunnings.line_ids.unlink()
+        for dunning, _communication, level_id, customer in updates:
+            values = {"level_id": level_id, "date": today, "credits_amount": customer.credits}
+            if dunning.state in ("undeliverable", "failed"):
+                values["state"] = state  # tried again (queued), or back to review (draft)
+            # drafts stay drafts for review; queued and deferred ones are already on their way
+            dunning.write(values)
+        self._insert_lines([(dunning, communication.lines) for dunning, communication, _level, _c in updates])
+        return dunnings
+
+    @api.model
+    def _insert_lines(self, rows):
+        """Insert the lines of communications in one statement: [(communication, planned lines)]."""
+        line_ids = [planned.line_key for _dunning, lines in rows for planned in lines]
+        move_of = dict(
+            self.env.execute_query(SQL("SELECT id, move_id FROM account_move_line WHERE id = ANY(%s)", line_ids))
+        )
+        self.env["cobranza.dunning.line"]._bulk_insert(
+            [(dunning, planned, move_of[planned.line_key]) for dunning, lines in rows for planned in lines]
+        )
+
+    @api.model
+    def _prepare_dunning_values(self, profile, policy, customer, communication, today):
+        """Values of a new communication; integrators add theirs here."""
+        return {
+            "partner_id": profile.partner_id.id,
+            "company_id": profile.company_id.id,
+            "date": today,
+            "policy_id": policy.id,
+            "level_id": communication.level_key,
+            "collector_id": profile.collector_id.id,
+            "credits_amount": customer.credits,
+        }
+
+    # ------------------------------------------------------------------ running for customers
+
+    @api.model
+    def _run_for(self, profiles, today, send=None, deliver=True):
+        """Plan these customers and keep their communications up to date; mark them handled today.
+
+        ``send``: queue for delivery (None: as the company's dunning mode says); ``deliver``: deliver
+        the queued ones now (the scheduled run delivers in its own time-bounded step instead).
+        The batch is applied at once; if anything fails, customer by customer, so that one customer's
+        failure stays with it and a customer handled meanwhile by another run is simply retried later.
+        """
+        profiles = profiles.sudo()
+        try:
+            with self.env.cr.savepoint():
+                dunnings = self._run_batch(profiles, today, send)
+        except Exception:
+            dunnings = self.env["cobranza.dunning"].sudo()
+            for profile in profiles:
+                try:
+                    with self.env.cr.savepoint():
+                        dunnings |= self._run_batch(profile, today, send)
+                except CONCURRENCY_ERRORS as error:
+                    _logger.info("Dunning of %s left to the next call: %s", profile.partner_id.display_name, error)
+                except Exception as error:
+                    _logger.warning("Dunning of %s failed: %s", profile.partner_id.display_name, error)
+                    dunnings |= self._record_customer_failure(profile, today, error)
+        if deliver:
+            dunnings.filtered(lambda dunning: dunning.state == "queued")._deliver_each(fields.Datetime.now())
+        return dunnings.with_env(self.env)
+
+    @api.model
+    def _run_batch(self, profiles, today, send):
+        by_mode = defaultdict(lambda: self.env["cobranza.partner.profile"].sudo())
+        for profile in profiles:
+            by_mode[send if send is not None else profile.company_id.cobranza_dunning_mode == "send"] |= profile
+        dunnings = self.env["cobranza.dunning"].sudo()
+        for mode, mode_profiles in by_mode.items():
+            dunnings |= self._apply_plans(self._plan(mode_profiles, today), today, mode)
+        bulk_write.bulk_set(profiles, profiles.ids, {"dunning_checked_on": today})
+        return dunnings
+
+    @api.model
+    def _record_customer_failure(self, profile, today, error):
+        """Planning failed for one customer: an empty failed communication keeps the error for the collector."""
+        dunning = (
+            self.env["cobranza.dunning"]
+            .sudo()
+            .with_context(mail_create_nolog=True, tracking_disable=True)
+            .create(
+                {
+                    "partner_id": profile.partner_id.id,
+                    "company_id": profile.company_id.id,
+                    "date": today,
+                    "policy_id": profile._dunning_policy().id,
+                    "collector_id": profile.collector_id.id,
+                    "state": "draft",
+                }
+            )
+        )
+        dunning._record_failure(error)
+        bulk_write.bulk_set(profile, profile.ids, {"dunning_checked_on": today})
+        return dunning
+
+    # ------------------------------------------------------------------ claims
+
+    @api.model
+    def _claim(self, query, limit):
+        """Ids returned by ``query`` (SQL of candidate ids, in order) that no other run holds, at most
+        ``limit``; they stay claimed until this transaction ends.
+
+        Advisory locks, not ``FOR UPDATE SKIP LOCKED``: under Odoo's REPEATABLE READ isolation, locking a
+        row that another run changed after this transaction began raises a serialization failure,
+        while an advisory lock only says "someone is on it" — a row handled meanwhile is then caught
+        when it is written (and retried by the next call).
+        """
+        rows = self.env.execute_query(
+            SQL(
+                """
+            WITH candidates AS MATERIALIZED (%(query)s LIMIT %(scan)s)
+            SELECT id FROM candidates WHERE pg_try_advisory_xact_lock(%(namespace)s, id) LIMIT %(limit)s
+            """,
+                query=query,
+                scan=limit * 3,
+                namespace=CLAIM_LOCK_NAMESPACE,
+                limit=limit,
+            )
+        )
+        return [row[0] for row in rows]
+
+    @api.model
+    def _candidates_sql(self, today):
+        """SQL: ids of the profiles the run still has to handle today, in order (dunning on, not done today)."""
+        return SQL(
+            """SELECT profile.id
+                 FROM cobranza_partner_profile profile
+                 JOIN res_company company ON company.id = profile.company_id
+                WHERE company.cobranza_dunning_mode != 'off'
+                  AND (profile.dunning_checked_on IS NULL OR profile.dunning_checked_on < %s)
+                ORDER BY profile.id""",
+            today,
+        )
+
+    @api.model
+    def _claim_profiles(self, today, limit):
+        self.env["cobranza.partner.profile"].flush_model(["dunning_checked_on"])
+        Profile = self.env["cobranza.partner.profile"].sudo()
+        return Profile.browse(self._claim(self._candidates_sql(today), limit))
+
+    @api.model
+    def _count_candidates(self, today):
+        self.env["cobranza.partner.profile"].flush_model(["dunning_checked_on"])
+        return self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) todo", self._candidates_sql(today)))[0][0]
+
+    @api.model
+    def _due_sql(self, now):
+        """SQL: ids of the communications to deliver now (queued, or deferred until now), oldest first."""
+        return SQL(
+            """SELECT id FROM cobranza_dunning
+                WHERE state = 'queued' OR (state = 'deferred' AND deferred_until <= %s)
+                ORDER BY id""",
+            now,
+        )
+
+    @api.model
+    def _pending_actions_sql(self):
+        return SQL("SELECT id FROM cobranza_dunning WHERE action_state = 'pending' ORDER BY id")
+
+    @api.model
+    def _count(self, query):
+        self.env["cobranza.dunning"].flush_model(["state", "action_state", "deferred_until"])
+        return self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) todo", query))[0][0]
+
+    # ------------------------------------------------------------------ the scheduled action
+
+    @api.model
+    def _time_budget(self):
+        value = self.env["ir.config_parameter"].sudo().get_param("cobranza_odoo.cron_time_budget")
+        try:
+            return max(float(value), 0.0) if value else DEFAULT_TIME_BUDGET
+        except ValueError:
+            return DEFAULT_TIME_BUDGET
+
+    @api.model
+    def _cron_run_dunning(self, batch_size=DUNNING_BATCH_SIZE):
+        """Scheduled action: the daily dunning run for every company that switched it on.
+
+        Each call does one bounded piece of work and reports progress; the framework commits and
+        calls again:
+
+        1. server actions of communications whose sending is committed — alone in their call, so
+           that their completion commits with their effect (an interruption repeats nothing);
+        2. otherwise one batch of customers not handled today (``dunning_checked_on``): their
+           communications are created or updated (queued in send mode);
+        3. then delivery of queued (and deferred, once their slot has come) communications until
+           the call's time budget is spent — letters take about a second each to print.
+        """
+        started = time.monotonic()
+        deadline = started + self._time_budget()
+        today = fields.Date.context_today(self)
+        now = fields.Datetime.now()
+        Dunning = self.env["cobranza.dunning"].sudo()
+        progress = self.env["ir.cron"]
+        Dunning.flush_model(["action_state"])
+        pending = Dunning.browse(self._claim(self._pending_actions_sql(), batch_size))
+        if pending:
+            pending._run_server_actions()
+            remaining = self._count(self._pending_actions_sql()) + self._count_candidates(today)
+            progress._notify_progress(done=len(pending), remaining=remaining + self._count(self._due_sql(now)))
+            return Dunning.browse()
+        profiles = self._claim_profiles(today, batch_size)
+        if not profiles:
+            self.env["cobranza.profile.refresh"]._create_missing_profiles(limit=batch_size)
+            profiles = self._claim_profiles(today, batch_size)
+        dunnings = self._run_for(profiles, today, deliver=False)
+        delivered = self._deliver_due(now, deadline, batch_size)
+        remaining = (
+            self._count_candidates(today) + self._count(self._due_sql(now)) + self._count(self._pending_actions_sql())
+        )
+        progress._notify_progress(done=len(profiles) + len(delivered), remaining=remaining)
+        return dunnings | delivered
+
+    @api.model
+    def _deliver_due(self, now, deadline, batch_size):
+        """Deliver queued communications (claimed one batch at a time) until ``deadline`` — at least one
+        per call, so that every call makes progress whatever the budget."""
+        Dunning = self.env["cobranza.dunning"].sudo()
+        delivered = Dunning.browse()
+        while not delivered or time.monotonic() < deadline:
+            Dunning.flush_model(["state", "deferred_until"])
+            batch = Dunning.browse(self._claim(self._due_sql(now), batch_size)) - delivered
+            if not batch:
+                break
+            for dunning in batch:
+                delivered |= dunning._deliver_each(now)
+                if time.monotonic() >= deadline:
+                    return delivered
+        return delivered

@@ -1,0 +1,154 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+
+from ..engine import collection_status, credit, payment_behaviour, segmentation
+from . import bulk_write
+
+# How many customers one call of the daily scheduled action refreshes.
+REFRESH_BATCH_SIZE = 200
+
+
+class CobranzaProfileRefresh(models.AbstractModel):
+    """The daily refresh of customers' collections profiles: metrics, segments and statuses.
+
+    A service: it gathers the facts of many customers at once through the facts layer, asks the
+    engine, and writes only what changed, in bulk. The profile model stays a record.
+    """
+
+    _name = "cobranza.profile.refresh"
+    _description = "Collections: daily refresh of customer profiles"
+
+    @api.model
+    def _cron_refresh_customers(self, batch_size=REFRESH_BATCH_SIZE):
+        """Scheduled action: refresh metrics, segments and statuses, one bounded batch per call.
+
+        Follows Odoo's batching protocol: each call creates the missing profiles of customers
+        with receivables (bounded), refreshes up to ``batch_size`` profiles not refreshed
+        today, reports progress with ``_notify_progress`` and returns; the framework commits
+        and calls again. ``metrics_date`` marks finished work, so an interrupted or repeated
+        run goes on where it stopped and does nothing twice the same day.
+        """
+        Profile = self.env["cobranza.partner.profile"].sudo()
+        today = fields.Date.context_today(self)
+        created = self._create_missing_profiles(limit=batch_size)
+        stale_domain = ["|", ("metrics_date", "=", False), ("metrics_date", "<", today)]
+        batch = Profile.search(stale_domain, limit=max(batch_size - len(created), 1), order="id")
+        self._refresh(batch, today)
+        remaining = Profile.search_count(stale_domain) + self.env["cobranza.receivable.facts"]._count_missing_profiles()
+        self.env["ir.cron"]._notify_progress(done=len(batch) + len(created), remaining=remaining)
+        return batch
+
+    @api.model
+    def _create_missing_profiles(self, limit):
+        """Profiles for customers with receivables in a company and no profile yet (at most ``limit``)."""
+        rows = self.env["cobranza.receivable.facts"]._missing_profiles(limit)
+        Profile = self.env["cobranza.partner.profile"].sudo()
+        if not rows:
+            return Profile
+        return Profile.with_context(mail_create_nolog=True, tracking_disable=True).create(
+            [
+                Profile._prepare_profile_values(
+                    self.env["res.partner"].browse(partner_id), self.env["res.company"].browse(company_id)
+                )
+                for partner_id, company_id in rows
+            ]
+        )
+
+    @api.model
+    def _refresh(self, profiles, today):
+        """Compute metrics, segment and statuses of ``profiles`` for ``today``; write only what changed."""
+        for company, company_profiles in profiles.sudo().grouped("company_id").items():
+            self._refresh_company(company_profiles, company, today)
+
+    @api.model
+    def _refresh_company(self, profiles, company, today):
+        Facts = self.env["cobranza.receivable.facts"]
+        partners = profiles.partner_id
+        window_start = today - timedelta(days=company.cobranza_metrics_window_days)
+        lines = Facts._payment_behaviour_lines(partners.ids, company, window_start)
+        last_payments = Facts._last_payment_dates(partners.ids, company)
+        broken = Facts._broken_promise_counts(partners.ids, company, window_start)
+        credit_facts = partners._cobranza_credit_facts(company)
+        segments = self.env["cobranza.segment"]._for_company(company)
+        engine_segments = [segment._engine_segment() for segment in segments]
+        changes = []
+        updates = {}
+        for profile in profiles:
+            partner_id = profile.partner_id.id
+            facts = credit_facts[partner_id]
+            metrics = payment_behaviour.compute_metrics(
+                lines.get(partner_id, []),
+                today,
+                window_days=company.cobranza_metrics_window_days,
+                grace_days=company.cobranza_grace_days,
+                tolerance=company.cobranza_tolerance_amount,
+                exposure=facts.exposure,
+                credit_limit=credit.effective_limit(facts.base_limit, facts.increases, today),
+                broken_promises=broken.get(partner_id, 0),
+                last_payment_date=last_payments.get(partner_id),
+                rounding=company.currency_id.rounding,
+            )
+            values = {
+                **profile._prepare_metrics_values(metrics),
+                "metrics_date": today,
+                "segment_id": profile.segment_id.id,
+                "segment_reason": profile.segment_reason,
+                "segment_date": profile.segment_date,
+                "collector_id": profile.collector_id.id,
+            }
+            if not profile.segment_locked and engine_segments:
+                result = segmentation.classify(metrics, engine_segments)
+                segment = segments.browse(result.segment_key) if result.segment_key else profile.segment_id
+                if result.segment_key and segment != profile.segment_id:
+                    reason = self._segment_reason(result)
+                    values.update(segment_id=segment.id, segment_reason=reason, segment_date=today)
+                    changes.append((profile, profile.segment_id, segment, reason))
+                if not profile.collector_id and segment.collector_id:
+                    values["collector_id"] = segment.collector_id.id
+            if profile._snapshot_changed(values):
+                updates[profile.id] = values
+        # Segment changes have their own history (cobranza.segment.change); the collector is tracked.
+        bulk_write.bulk_update(profiles.browse(), updates, tracked_elsewhere=("segment_id",))
+        self.env["cobranza.segment.change"]._bulk_log(changes, source="rule")
+        self._refresh_statuses(profiles, today, company)
+
+    @api.model
+    def _segment_reason(self, result):
+        """Why the engine chose this segment, in the user's words."""
+        Rule = self.env["cobranza.segment.rule"]
+        return "\n".join(Rule._describe(condition) for condition in result.conditions) or _(
+            "Catch-all segment: no rule to meet."
+        )
+
+    @api.model
+    def _refresh_statuses(self, profiles, today, company=None):
+        """Collection status of these customers' invoices and of the customers themselves."""
+        Facts = self.env["cobranza.receivable.facts"]
+        Move = self.env["account.move"].sudo()
+        Profile = self.env["cobranza.partner.profile"].sudo()
+        for scope, scope_profiles in profiles.sudo().grouped("company_id").items():
+            if company and scope != company:
+                continue
+            partner_ids = scope_profiles.partner_id.ids
+            rows = Facts._invoices_to_classify(partner_ids, scope)
+            open_lines = Facts._open_receivables(partner_ids, scope)
+            statuses = Move._cobranza_compute_statuses(rows, open_lines, scope, today)
+            to_write = defaultdict(list)
+            per_partner = defaultdict(list)
+            for move_id, partner_id, stored, _dispute, _legal in rows:
+                status = statuses[move_id]
+                per_partner[partner_id].append(status)
+                if status != stored:
+                    to_write[status].append(move_id)
+            # One UPDATE per status value, whatever the number of invoices and customers.
+            for status, move_ids in to_write.items():
+                bulk_write.bulk_set(Move, move_ids, {"cobranza_status": status}, touch=False)
+            by_status = defaultdict(list)
+            for profile in scope_profiles:
+                status = collection_status.customer_status(per_partner.get(profile.partner_id.id, []))
+                if profile.collection_status != status:
+                    by_status[status].append(profile.id)
+            for status, profile_ids in by_status.items():
+                bulk_write.bulk_set(Profile, profile_ids, {"collection_status": status})

@@ -1,0 +1,199 @@
+"""What the addon means by the ledger's words, written once: SQL fragments and their ORM twins.
+
+Every query of the addon that reads receivables composes these fragments (the facts layer,
+reports, SQL views, exports), so a subtlety is decided here and nowhere else:
+
+* **A receivable line** is a journal item on an account of type *receivable* of a posted entry.
+* **An open receivable line** (today) is a receivable line that is not reconciled, whose
+  residual is not zero, and whose invoice is not *in payment*. Odoo marks an invoice *in
+  payment* when a payment was registered for it but is not matched with the bank yet; its
+  receivable line can still show a residual, but the customer has paid: for collections it is
+  paid, and neither the worklist, the dunning nor the credit check count it. (Positive
+  residuals are debts; negative ones are the customer's credits: unapplied payments and credit
+  notes.)
+* **Open at a date** (aging at a past date, KPIs) is the ledger's view instead: what the
+  reconciliations dated up to that day had not settled, *in payment* or not, so the total
+  equals the general ledger's receivable balance on that date.
+* **A real payment** is an entry made by a payment or by a bank statement line. Credit notes,
+  reversals and exchange differences settle lines too, but nobody paid.
+* **The company family** of a company is its root company and every branch below it
+  (``parent_path`` starts with the root's id): collections state is kept per root company.
+* **The aging bucket** of a number of days past due: 0 while not due (days <= 0), then 1 + the
+  number of bucket limits the days exceed — the engine's ``aging.bucket_index`` in SQL.
+
+Aliases are passed in, so the fragments fit any query. A static test keeps the account type
+and the payment test out of every other file.
+"""
+
+from odoo.tools import SQL
+
+RECEIVABLE_ACCOUNT_TYPE = "asset_receivable"
+
+
+def _column(alias, name):
+    return SQL.identifier(alias, name)
+
+
+# ---------------------------------------------------------------------------- receivable lines
+
+
+def receivable_line(aml="aml"):
+    """SQL: the journal item ``aml`` is a receivable line of a posted entry."""
+    return SQL(
+        "%s IN (SELECT account.id FROM account_account account WHERE account.account_type = %s) AND %s = 'posted'",
+        _column(aml, "account_id"),
+        RECEIVABLE_ACCOUNT_TYPE,
+        _column(aml, "parent_state"),
+    )
+
+
+def open_receivable_line(aml="aml"):
+    """SQL: ``aml`` is an open receivable line today (see the module's docstring)."""
+    return SQL(
+        "%s AND NOT %s AND %s != 0 AND NOT EXISTS ("
+        "SELECT 1 FROM account_move paying WHERE paying.id = %s AND paying.payment_state = 'in_payment')",
+        receivable_line(aml),
+        _column(aml, "reconciled"),
+        _column(aml, "amount_residual"),
+        _column(aml, "move_id"),
+    )
+
+
+def open_receivable_domain():
+    """The ORM domain of an open receivable line (the same decision as ``open_receivable_line``)."""
+    return [
+        ("account_type", "=", RECEIVABLE_ACCOUNT_TYPE),
+        ("parent_state", "=", "posted"),
+        ("reconciled", "=", False),
+        ("amount_residual", "!=", 0),
+        ("move_id.payment_state", "!=", "in_payment"),
+    ]
+
+
+def is_receivable_line(line):
+    """Python: a journal item (record) is on a receivable account."""
+    return line.account_type == RECEIVABLE_ACCOUNT_TYPE
+
+
+def is_open_receivable_line(line):
+    """Python: a journal item (record) is an open receivable line (see ``open_receivable_line``)."""
+    return (
+        is_receivable_line(line)
+        and line.parent_state == "posted"
+        and not line.reconciled
+        and not line.company_currency_id.is_zero(line.amount_residual)
+        and line.move_id.payment_state != "in_payment"
+    )
+
+
+def receivable_accounts_domain():
+    """ORM domain of receivable accounts (for the benchmark and set-ups)."""
+    return [("account_type", "=", RECEIVABLE_ACCOUNT_TYPE)]
+
+
+def due_date(aml="aml"):
+    """SQL: a line's due date (its own maturity, else its date)."""
+    return SQL("COALESCE(%s, %s)", _column(aml, "date_maturity"), _column(aml, "date"))
+
+
+# ---------------------------------------------------------------------------- payments
+
+
+def real_payment_move(move="move"):
+    """SQL: the entry ``move`` was made by a payment or a bank statement line."""
+    return SQL(
+        "(%s IS NOT NULL OR %s IS NOT NULL)", _column(move, "origin_payment_id"), _column(move, "statement_line_id")
+    )
+
+
+def payment_move_fields():
+    """Fields of account.move the payment test reads (to flush before a query)."""
+    return ["origin_payment_id", "statement_line_id"]
+
+
+# ---------------------------------------------------------------------------- companies
+
+
+def company_family(company_column, company):
+    """SQL: ``company_column`` (an SQL expression) is ``company``'s root or one of its branches."""
+    return SQL(
+        "%s IN (SELECT family.id FROM res_company family WHERE family.parent_path LIKE %s)",
+        company_column,
+        f"{company.root_id.id}/%",
+    )
+
+
+def company_root(company_column):
+    """SQL: the root company id of the company in ``company_column`` (for queries over every company)."""
+    return SQL(
+        "(SELECT split_part(root.parent_path, '/', 1)::int FROM res_company root WHERE root.id = %s)", company_column
+    )
+
+
+def company_family_domain(company, field="company_id"):
+    """ORM domain: ``field`` is ``company``'s root or one of its branches."""
+    return [(field, "child_of", company.root_id.id)]
+
+
+# ---------------------------------------------------------------------------- at a date
+
+
+def settled_at(at_date):
+    """CTE ``settled``: per journal item, what reconciliations dated up to ``at_date`` settled
+    (positive on the debit side, negative on the credit side)."""
+    return SQL(
+        """settled AS (
+            SELECT line_id, SUM(amount) AS amount FROM (
+                SELECT debit_move_id AS line_id, amount FROM account_partial_reconcile WHERE max_date <= %(at)s
+                UNION ALL
+                SELECT credit_move_id, -amount FROM account_partial_reconcile WHERE max_date <= %(at)s
+            ) parts GROUP BY line_id
+        )""",
+        at=at_date,
+    )
+
+
+def open_at(company, at_date):
+    """CTEs ``settled`` and ``open_at``: every receivable line of the company family dated up to
+    ``at_date`` with its commercial partner, due date and what was still open at the end of that day."""
+    return SQL(
+        """%(settled)s, open_at AS (
+            SELECT aml.id, partner.commercial_partner_id AS partner_id,
+                   %(due)s AS date_maturity,
+                   aml.balance - COALESCE(settled.amount, 0) AS residual
+              FROM account_move_line aml
+              JOIN res_partner partner ON partner.id = aml.partner_id
+              LEFT JOIN settled ON settled.line_id = aml.id
+             WHERE %(receivable)s
+               AND aml.date <= %(at)s
+               AND %(company)s
+        )""",
+        settled=settled_at(at_date),
+        due=due_date("aml"),
+        receivable=receivable_line("aml"),
+        at=at_date,
+        company=company_family(SQL("aml.company_id"), company),
+    )
+
+
+# ---------------------------------------------------------------------------- aging
+
+
+def bucket_index(days, limits):
+    """SQL: the aging bucket index of ``days`` past due against ``limits`` (an SQL int array)."""
+    return SQL(
+        "CASE WHEN %(days)s <= 0 THEN 0 "
+        "ELSE 1 + (SELECT COUNT(*) FROM unnest(%(limits)s) AS bucket_limit WHERE %(days)s > bucket_limit) END",
+        days=days,
+        limits=limits,
+    )
+
+
+def bucket_limits_param(limits):
+    """SQL int array of the given bucket limits (e.g. (30, 60, 90, 120))."""
+    return SQL("%s::int[]", list(limits))
+
+
+def bucket_limits_of_company(company_alias):
+    """SQL int array of the limits configured on the company row ``company_alias`` ("30,60,90,120")."""
+    return SQL("string_to_array(replace(%s, ' ', ''), ',')::int[]", _column(company_alias, "cobranza_aging_buckets"))

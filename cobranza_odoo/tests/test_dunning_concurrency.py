@@ -1,0 +1,128 @@
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.exceptions import UserError
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
+
+
+@tagged("post_install", "-at_install")
+class TestDunningConcurrency(TransactionCase):
+    """Two runs at once, in two real transactions: the scheduled run and a collector's run, or two
+    cron threads. Neither fails, nothing is created twice, nobody is forgotten.
+
+    The data is committed (other transactions must see it) and removed afterwards.
+    """
+
+    def setUp(self):
+        super().setUp()
+        registry = self.env.registry
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            company = env.ref("base.main_company")
+            self.saved_company = {
+                "cobranza_dunning_mode": company.cobranza_dunning_mode,
+                "cobranza_policy_id": company.cobranza_policy_id.id,
+            }
+            policy = env.ref("cobranza_odoo.policy_standard").copy({"company_id": company.id})
+            company.write({"cobranza_dunning_mode": "draft", "cobranza_policy_id": policy.id})
+            today = fields.Date.context_today(env.user)
+            partners = env["res.partner"].create(
+                [{"name": f"Concurrente {index} S.A.S.", "is_company": True} for index in range(6)]
+            )
+            moves = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": today - timedelta(days=40),
+                        "invoice_payment_term_id": env.ref("account.account_payment_term_30days").id,
+                        "invoice_line_ids": [Command.create({"name": "x", "price_unit": 100.0, "tax_ids": []})],
+                    }
+                    for partner in partners
+                ]
+            )
+            moves.action_post()
+            profiles = env["cobranza.partner.profile"]._get_profiles(partners, company)
+            # Every other customer of the database counts as handled today: these six are the run.
+            others = env["cobranza.partner.profile"].search([("id", "not in", profiles.ids)])
+            self.saved_checked = {profile.id: profile.dunning_checked_on for profile in others}
+            others.write({"dunning_checked_on": today})
+            self.data = {
+                "partner_ids": partners.ids,
+                "move_ids": moves.ids,
+                "policy_id": policy.id,
+                "profile_ids": profiles.ids,
+                "today": today,
+            }
+        self.envs = [api.Environment(registry.cursor(), SUPERUSER_ID, {}) for _index in range(3)]
+        self.addCleanup(self._clean_up)
+
+    def _clean_up(self):
+        for env in self.envs:
+            env.cr.rollback()
+            env.cr.close()
+        with self.env.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["cobranza.dunning"].search([("partner_id", "in", self.data["partner_ids"])]).unlink()
+            moves = env["account.move"].browse(self.data["move_ids"])
+            moves.button_draft()
+            moves.with_context(force_delete=True).unlink()
+            company = env.ref("base.main_company")
+            company.write(self.saved_company)
+            env["cobranza.policy"].browse(self.data["policy_id"]).unlink()
+            env["cobranza.partner.profile"].browse(self.data["profile_ids"]).unlink()
+            env["res.partner"].browse(self.data["partner_ids"]).unlink()
+            for profile_id, checked in self.saved_checked.items():
+                env["cobranza.partner.profile"].browse(profile_id).dunning_checked_on = checked
+            env.cr.commit()
+
+    def _cron_call(self, env):
+        cron = env.ref("cobranza_odoo.ir_cron_cobranza_dunning")
+        progress = env["ir.cron.progress"].create({"cron_id": cron.id})
+        env["cobranza.dunning.run"].with_context(ir_cron_progress_id=progress.id)._cron_run_dunning(batch_size=10)
+        return progress
+
+    def _communications(self):
+        with self.env.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            dunnings = env["cobranza.dunning"].search([("partner_id", "in", self.data["partner_ids"])])
+            return sorted(dunnings.partner_id.ids), len(dunnings)
+
+    @mute_logger("odoo.sql_db", "odoo.addons.cobranza_odoo.models.cobranza_dunning_run")
+    def test_a_collectors_run_committed_during_the_scheduled_batch_neither_fails_it_nor_duplicates(self):
+        cron_env, collector_env, _other = self.envs
+        cron_env.cr.execute("SELECT 1")  # the scheduled run's transaction starts here
+        partners = collector_env["res.partner"].browse(self.data["partner_ids"][:2])
+        wizard = collector_env["cobranza.dunning.run.wizard"].create({"partner_ids": [Command.set(partners.ids)]})
+        wizard.action_create()
+        collector_env.cr.commit()
+        # The scheduled batch sees the six customers as not handled yet (its snapshot is older).
+        progress = self._cron_call(cron_env)
+        cron_env.cr.commit()
+        self.assertGreater(progress.done, 0, "the call made progress: the framework calls it again at once")
+        partner_ids, count = self._communications()
+        self.assertEqual(count, 6, "one communication per customer, none twice")
+        self.assertEqual(partner_ids, sorted(self.data["partner_ids"]))
+        # Nothing is left: the next call finds all six handled.
+        progress = self._cron_call(self.envs[2])
+        self.envs[2].cr.commit()
+        self.assertEqual((progress.done, progress.remaining), (0, 0))
+        self.assertEqual(self._communications()[1], 6)
+
+    @mute_logger("odoo.sql_db", "odoo.addons.cobranza_odoo.models.cobranza_dunning_run")
+    def test_two_scheduled_runs_at_once_share_the_customers_without_waiting_or_duplicates(self):
+        first_env, second_env, collector_env = self.envs
+        self._cron_call(first_env)  # claims the six customers; not committed yet
+        # A second cron thread meanwhile: every customer is claimed, it skips them at once.
+        self._cron_call(second_env)
+        second_env.cr.commit()
+        self.assertEqual(self._communications()[1], 0)
+        # A collector asks for two of them while the first run holds them: told to wait, nothing fails.
+        partners = collector_env["res.partner"].browse(self.data["partner_ids"][:2])
+        wizard = collector_env["cobranza.dunning.run.wizard"].create({"partner_ids": [Command.set(partners.ids)]})
+        with self.assertRaisesRegex(UserError, "handling these customers right now"):
+            wizard.action_create()
+        collector_env.cr.rollback()
+        first_env.cr.commit()
+        self.assertEqual(self._communications(), (sorted(self.data["partner_ids"]), 6))
