@@ -7,6 +7,9 @@ from . import cobranza_policy
 from . import cobranza_policy_level
 from . import cobranza_partner_profile
 from . import cobranza_profile_refresh
+from . import cobranza_contact_consent
+from . import cobranza_contact_log
+from . import cobranza_contact_gate
 from . import cobranza_segment_change
 from . import cobranza_credit_increase
 from . import cobranza_credit_override
@@ -27,3 +30,4 @@ from . import payment_transaction
 from . import cobranza_kpi_snapshot
 from . import cobranza_kpi_snapshot_line
 from . import cobranza_demo_portfolio
+from . import cobranza_collector_day

@@ -473,6 +473,16 @@ class CobranzaAgreement(models.Model):
         batch = self.sudo().search(domain, limit=batch_size, order="id")
         batch._refresh_progress(today)
         reminded = batch.filtered(lambda agreement: agreement.state == "active").installment_ids._send_reminders(today)
+        # reminders the contact rules deferred to a slot that has come
+        deferred = (
+            self.env["cobranza.agreement.installment"]
+            .sudo()
+            .search(
+                [("reminder_deferred_until", "<=", fields.Datetime.now()), ("reminder_sent_on", "=", False)],
+                limit=batch_size,
+            )
+        )
+        reminded |= deferred._send_reminders(today)
         remaining = self.sudo().search_count(domain)
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
         return batch, reminded

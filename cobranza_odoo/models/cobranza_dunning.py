@@ -1,9 +1,12 @@
 import base64
 import logging
+from urllib.parse import quote
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
+
+from .cobranza_contact_gate import naive
 
 _logger = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ class CobranzaDunning(models.Model):
     email_sent = fields.Boolean(string="E-mail Queued", readonly=True)
     letter_attachment_id = fields.Many2one("ir.attachment", string="Letter", readonly=True)
     call_scheduled = fields.Boolean(string="Call Planned", readonly=True)
+    whatsapp_url = fields.Char(string="WhatsApp Link", compute="_compute_whatsapp_url")
+    letter_posted = fields.Boolean(string="Letter Posted", readonly=True, copy=False)
     action_state = fields.Selection(
         [("none", "None"), ("pending", "To Run"), ("done", "Done"), ("failed", "Failed")],
         string="Server Action",
@@ -157,6 +162,17 @@ class CobranzaDunning(models.Model):
         self.write({"state": "cancelled"})
         return True
 
+    def action_log_call(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_call_log_wizard_action")
+        action["context"] = {"default_partner_id": self.partner_id.id, "default_dunning_id": self.id}
+        return action
+
+    def action_mark_posted(self):
+        """The printed letter went to the post (it leaves the collector's day)."""
+        self.filtered("letter_attachment_id").write({"letter_posted": True})
+        return True
+
     def _queue(self):
         self.write({"state": "queued", "failure_reason": False})
 
@@ -165,48 +181,105 @@ class CobranzaDunning(models.Model):
     def _deliver_each(self, now):
         """Deliver each communication under its own savepoint: one failure stays with its customer.
 
-        Returns the communications attempted.
+        The contact rules are read once for all of them. Returns the communications attempted; the
+        scheduled run is asked to come back at the slots of those deferred.
         """
+        Gate = self.env["cobranza.contact.gate"]
+        gates = {
+            company: Gate._gate_context(dunnings.partner_id, company, now)
+            for company, dunnings in self.grouped("company_id").items()
+        }
+        slots = set()
         for dunning in self:
+            gate = gates[dunning.company_id]
+            history = list(gate.histories.get(dunning.partner_id.id, ()))
             try:
                 with self.env.cr.savepoint():
-                    dunning._deliver(now)
-            except Exception as error:
+                    dunning._deliver(now, gate)
+            except Exception as error:  # any failure of one customer must not stop the others
+                gate.histories[dunning.partner_id.id] = history
                 _logger.warning("Collection communication %s failed: %s", dunning.name, error)
                 dunning._record_failure(error)
+            if dunning.state == "deferred":
+                slots.add(dunning.deferred_until)
+        if slots:
+            self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning").sudo()._trigger_list(sorted(slots)[:50])
         return self
 
-    def _deliver(self, now):
-        """Run the level's channels; the communication is sent only if one of them reached the customer."""
+    def _deliver(self, now, gate):
+        """Run the level's channels; the communication is sent only if one of them reached the customer.
+
+        Every contact asks the contact rules first (``gate``): a channel they defer postpones the whole
+        communication to the earliest slot, unless another channel reached the customer already; a
+        channel they refuse (no consent) is not used.
+        """
         self.ensure_one()
         level = self.level_id
-        self.write({"failure_reason": False})
-        notes, delivered, pending = [], False, False
+        # delivered at its slot: on the day it goes out, not the day it was planned
+        on = fields.Date.context_today(self) if self.state == "deferred" else self.date
+        self.write({"failure_reason": False, "deferred_until": False, "defer_reason": False})
+        notes, slots, delivered, pending = [], [], False, False
+        labels = dict(self.env["cobranza.contact.log"]._fields["channel"]._description_selection(self.env))
+        Gate = self.env["cobranza.contact.gate"]
+
+        def allowed(channel):
+            decision = gate.decide(self.partner_id.id, channel, now)
+            if decision.allowed:
+                return True
+            text = Gate._explain(decision, self.partner_id)
+            notes.append(f"{labels[channel]}: {text}")
+            if decision.slot and not delivered:
+                slots.append((decision.slot, text))
+            return False
+
+        def reached(channel):
+            gate.record(self.partner_id.id, channel, now)
+            self._log_contact(channel, now)
+            return True
+
         if level.print_letter or level.handoff:
-            delivered |= self._deliver_letter(notes)
-        if level.send_email:
-            delivered |= self._deliver_email(notes)
+            self._print_letter(notes)  # evidence, attached to the e-mail; posted when nothing else reaches
+        if level.send_email and allowed("email") and self._deliver_email(notes):
+            delivered = reached("email")
+        if level.send_sms and allowed("sms") and self._deliver_sms(notes):
+            delivered = reached("sms")
+        if level.send_whatsapp:
+            pending |= self._prepare_whatsapp(notes)
         if level.schedule_call:
             pending |= self._deliver_call(notes)
         if level.server_action_id:
             self.action_state = "pending"
             notes.append(_("Server action: runs once this is saved."))
             pending = True
+        if not (delivered or slots) and self.letter_attachment_id and allowed("letter"):
+            notes.append(_("Letter: to be posted."))
+            delivered = reached("letter")
         # A fallback stands in when nothing could reach the customer (e.g. no e-mail address); a channel
-        # still on its way (a server action, a planned call) is given its chance first.
-        if not (delivered or pending) and level.fallback_channel == "letter" and not self.letter_attachment_id:
-            delivered |= self._deliver_letter(notes, fallback=True)
-        if not (delivered or pending) and level.fallback_channel == "call" and not self.call_scheduled:
+        # still on its way (a server action, a planned call) or deferred is given its chance first.
+        if not (delivered or pending or slots) and level.fallback_channel == "letter" and not self.letter_attachment_id:
+            self._print_letter(notes, fallback=True)
+            if allowed("letter"):
+                delivered = reached("letter")
+        if not (delivered or pending or slots) and level.fallback_channel == "call" and not self.call_scheduled:
             pending |= self._deliver_call(notes, fallback=True)
         self.delivery_note = "\n".join(notes)
         if delivered:
-            self._mark_delivered(self.date)
+            self._mark_delivered(on)
+        elif slots:
+            slot, reason = min(slots)
+            self.write({"state": "deferred", "deferred_until": naive(slot), "defer_reason": reason})
         elif pending:
             self.state = "waiting"
         else:
             self._mark_undeliverable(self.delivery_note)
         if self.action_state == "pending":
-            self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning")._trigger()
+            self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning").sudo()._trigger()
+
+    def _log_contact(self, channel, when=None, **values):
+        self.ensure_one()
+        return self.env["cobranza.contact.gate"]._log(
+            self.partner_id, channel, when, company=self.company_id, dunning_id=self.id, **values
+        )
 
     def _mark_delivered(self, on=None):
         """The customer was reached (on ``on``, default today): the lines take their levels (never
@@ -267,8 +340,8 @@ class CobranzaDunning(models.Model):
         ids = self.partner_id._cobranza_statement_recipient_ids()
         return self.env["res.partner"].browse([int(partner_id) for partner_id in ids.split(",") if partner_id])
 
-    def _deliver_letter(self, notes, fallback=False):
-        """Render the letter and keep it as evidence: it is in the collector's hands to post."""
+    def _print_letter(self, notes, fallback=False):
+        """Render the letter once and keep it as evidence (the e-mail carries it; the post delivers it)."""
         self.ensure_one()
         if not self.letter_attachment_id:
             pdf = self._render_letters()[self.id]
@@ -288,7 +361,6 @@ class CobranzaDunning(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
         notes.append(_("Letter: printed (instead of the missing channels).") if fallback else _("Letter: printed."))
-        return True
 
     def _render_letters(self):
         """{communication id: PDF bytes} of their letters."""
@@ -314,6 +386,65 @@ class CobranzaDunning(models.Model):
         self.email_sent = True
         notes.append(_("E-mail: queued to %s.", ", ".join(recipients.mapped("email"))))
         return True
+
+    def _e164(self, number):
+        partner = self.partner_id
+        if not number:
+            return False
+        return partner._phone_format(number=number, country=partner.country_id or self.company_id.country_id) or False
+
+    def _deliver_sms(self, notes):
+        """Queue the SMS to the customer's mobile (Odoo's SMS queue sends it)."""
+        self.ensure_one()
+        number = self._e164(self.partner_id.mobile or self.partner_id.phone)
+        if not number:
+            notes.append(_("SMS: the customer has no valid mobile number."))
+            return False
+        self._message_sms_with_template(
+            template=self.level_id.sms_template_id, partner_ids=[], sms_numbers=[number], put_in_queue=True
+        )
+        notes.append(_("SMS: queued to %s.", number))
+        return True
+
+    def _prepare_whatsapp(self, notes):
+        """WhatsApp goes out from the collector's own phone: the communication offers the link."""
+        self.ensure_one()
+        if not self.whatsapp_url:
+            notes.append(_("WhatsApp: the customer has no valid mobile number."))
+            return False
+        notes.append(_("WhatsApp: ready for the collector to send."))
+        return True
+
+    @api.depends("partner_id.mobile", "partner_id.phone", "level_id.whatsapp_message", "amount_total")
+    def _compute_whatsapp_url(self):
+        for dunning in self:
+            number = dunning._e164(dunning.partner_id.mobile or dunning.partner_id.phone)
+            if not (number and dunning.level_id.send_whatsapp):
+                dunning.whatsapp_url = False
+                continue
+            lang = dunning.partner_id.lang or self.env.lang
+            template = dunning.level_id.with_context(lang=lang).whatsapp_message or _(
+                "Hello {customer}: {amount} is due on your account ({reference}). Please pay or tell us when you will."
+            )
+            text = template.format(
+                customer=dunning.partner_id.name,
+                amount=dunning.currency_id.format(dunning.amount_total),
+                reference=dunning.name,
+            )
+            dunning.whatsapp_url = f"https://wa.me/{number.lstrip('+')}?text={quote(text)}"
+
+    def action_send_whatsapp(self):
+        """The collector sends the WhatsApp message: the contact rules are asked, the contact is logged."""
+        self.ensure_one()
+        if not self.whatsapp_url:
+            raise UserError(_("This communication has no WhatsApp message to send (no valid mobile number)."))
+        refusal = self.env["cobranza.contact.gate"]._check_now(self.partner_id, "whatsapp", self.company_id)
+        if refusal:
+            raise UserError(refusal)
+        self._log_contact("whatsapp")
+        if self.state == "waiting":
+            self._mark_delivered()
+        return {"type": "ir.actions.act_url", "url": self.whatsapp_url, "target": "new"}
 
     def _statement_attachment(self):
         """The customer's account statement as a PDF kept on the communication, when the level asks for it."""

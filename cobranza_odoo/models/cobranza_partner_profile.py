@@ -91,6 +91,20 @@ class CobranzaPartnerProfile(models.Model):
     segment_reason = fields.Text(string="Why This Segment", readonly=True)
     segment_date = fields.Date(string="Segment Since", readonly=True)
     segment_change_ids = fields.One2many("cobranza.segment.change", "profile_id", string="Segment History")
+    consumer = fields.Boolean(
+        string="Consumer",
+        compute="_compute_consumer",
+        store=True,
+        readonly=False,
+        help="Consumer-protection contact rules apply (hours, days, how often, authorised channels). "
+        "By default individuals are consumers and companies are not.",
+    )
+    consent_ids = fields.One2many("cobranza.contact.consent", "profile_id", string="Authorised Channels")
+    contact_log_ids = fields.Many2many(
+        "cobranza.contact.log", string="Recent Contacts", compute="_compute_contact_rules", compute_sudo=True
+    )
+    contact_local_time = fields.Char(string="Customer's Time", compute="_compute_contact_rules")
+    contact_pack = fields.Char(string="Contact Rules", compute="_compute_contact_rules")
     collection_status = fields.Selection(
         COLLECTION_STATUSES, string="Collection Status", readonly=True, index=True, copy=False, default="current"
     )
@@ -102,6 +116,32 @@ class CobranzaPartnerProfile(models.Model):
             "A customer has only one collections profile per company.",
         ),
     ]
+
+    @api.depends("partner_id", "consumer", "company_id")
+    def _compute_contact_rules(self):
+        Gate = self.env["cobranza.contact.gate"]
+        logs = (
+            self.env["cobranza.contact.log"]
+            .sudo()
+            .search([("partner_id", "in", self.partner_id.ids), ("company_id", "in", self.company_id.ids)], limit=500)
+        )
+        by_partner = logs.grouped("partner_id")
+        for profile in self:
+            partner = profile.partner_id
+            profile.contact_log_ids = by_partner.get(partner, logs.browse())[:50]
+            profile.contact_local_time = Gate._local_now(partner) if partner else False
+            profile.contact_pack = Gate._pack_label(partner, profile) if partner else False
+
+    def action_log_call(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_call_log_wizard_action")
+        action["context"] = {"default_partner_id": self.partner_id.id}
+        return action
+
+    @api.depends("partner_id.is_company")
+    def _compute_consumer(self):
+        for profile in self:
+            profile.consumer = not profile.partner_id.is_company
 
     @api.constrains("partner_id")
     def _check_commercial_partner(self):

@@ -47,6 +47,21 @@ class CobranzaPolicyLevel(models.Model):
         domain="[('model', '=', 'cobranza.dunning')]",
         default=lambda self: self.env.ref("cobranza_odoo.mail_template_dunning", raise_if_not_found=False),
     )
+    send_sms = fields.Boolean(string="SMS", help="A short text message to the customer's mobile (Odoo SMS).")
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS Template",
+        domain="[('model', '=', 'cobranza.dunning')]",
+        default=lambda self: self.env.ref("cobranza_odoo.sms_template_dunning", raise_if_not_found=False),
+    )
+    send_whatsapp = fields.Boolean(
+        string="WhatsApp",
+        help="The collector sends a WhatsApp message from the communication (a wa.me link with the text ready).",
+    )
+    whatsapp_message = fields.Text(
+        translate=True,
+        help="The WhatsApp text; {customer}, {amount} and {reference} are replaced.",
+    )
     print_letter = fields.Boolean(string="Printed Letter", help="Print the collection letter and keep it as evidence.")
     attach_statement = fields.Boolean(
         string="Attach Statement", help="Attach the customer's account statement (PDF) to the e-mail."
@@ -74,7 +89,17 @@ class CobranzaPolicyLevel(models.Model):
     handoff = fields.Boolean(string="Hand Over", help="Hand the invoices over to a lawyer or a collection agency.")
     handoff_partner_id = fields.Many2one("res.partner", string="Lawyer or Agency")
 
-    @api.constrains("stage", "handoff", "handoff_partner_id", "send_email", "mail_template_id", "schedule_call")
+    @api.constrains(
+        "stage",
+        "handoff",
+        "handoff_partner_id",
+        "send_email",
+        "mail_template_id",
+        "schedule_call",
+        "send_sms",
+        "sms_template_id",
+        "send_whatsapp",
+    )
     def _check_level(self):
         for level in self:
             if level.stage == "judicial" and not (level.handoff and level.handoff_partner_id):
@@ -85,7 +110,10 @@ class CobranzaPolicyLevel(models.Model):
                 raise ValidationError(_("Choose the lawyer or agency level %s hands the invoices over to.", level.name))
             if level.send_email and not level.mail_template_id:
                 raise ValidationError(_("Level %s sends an e-mail: choose its template.", level.name))
-            if not (level.send_email or level.print_letter or level.schedule_call or level.server_action_id):
+            if level.send_sms and not level.sms_template_id:
+                raise ValidationError(_("Level %s sends an SMS: choose its template.", level.name))
+            channels = (level.send_email, level.send_sms, level.send_whatsapp, level.print_letter, level.schedule_call)
+            if not (any(channels) or level.server_action_id):
                 raise ValidationError(_("Level %s does nothing: choose at least one channel.", level.name))
 
     @api.constrains("sequence", "stage", "offset_days", "min_interval_days", "min_amount", "required")

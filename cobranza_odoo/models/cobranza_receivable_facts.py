@@ -74,40 +74,40 @@ class CobranzaReceivableFacts(models.AbstractModel):
         credit notes not yet applied come out as negative residuals. Invoices 'in payment'
         count as paid.
         """
+        rows = self._open_lines(
+            partner_ids,
+            company,
+            SQL("aml.id, aml.move_id, partner.commercial_partner_id, %s, aml.amount_residual", ledger.due_date("aml")),
+            SQL("partner.commercial_partner_id, %s, aml.id", ledger.due_date("aml")),
+        )
+        return [OpenReceivable(*row) for row in rows]
+
+    @api.model
+    def _open_lines(self, partner_ids, company, columns, order):
+        """Rows of ``columns`` (over ``aml``, its ``move`` and ``partner``) of the open receivable lines of
+        these commercial partners in the company family, in ``order``."""
         if not partner_ids:
             return []
-        self.env["account.move.line"].flush_model(
-            [
-                "account_id",
-                "amount_residual",
-                "company_id",
-                "parent_state",
-                "partner_id",
-                "reconciled",
-                "date_maturity",
-                "date",
-                "move_id",
-            ]
-        )
-        self.env["account.move"].flush_model(["payment_state"])
-        rows = self.env.execute_query(
+        self._flush_for_facts()
+        return self.env.execute_query(
             SQL(
                 """
-            SELECT aml.id, aml.move_id, partner.commercial_partner_id, %(due)s, aml.amount_residual
+            SELECT %(columns)s
               FROM account_move_line aml
+              JOIN account_move move ON move.id = aml.move_id
               JOIN res_partner partner ON partner.id = aml.partner_id
              WHERE %(open)s
                AND partner.commercial_partner_id = ANY(%(partners)s)
                AND %(company)s
-             ORDER BY partner.commercial_partner_id, %(due)s, aml.id
+             ORDER BY %(order)s
             """,
-                due=ledger.due_date("aml"),
+                columns=columns,
                 open=ledger.open_receivable_line("aml"),
                 partners=list(partner_ids),
                 company=self._company_family_sql(company),
+                order=order,
             )
         )
-        return [OpenReceivable(*row) for row in rows]
 
     @api.model
     def _aging_by_partner(self, partner_ids, company, today):
@@ -481,29 +481,13 @@ class CobranzaReceivableFacts(models.AbstractModel):
 
         Positive residuals are what the dunning may chase; negative ones are the customer's credits.
         """
-        if not partner_ids:
-            return []
-        self._flush_for_facts()
-        rows = self.env.execute_query(
-            SQL(
-                """
-            SELECT aml.id, aml.move_id, partner.commercial_partner_id, %(due)s, aml.amount_residual,
-                   aml.cobranza_level_id, aml.cobranza_last_dunning_date, aml.cobranza_dunning_processed_on,
-                   COALESCE(move.cobranza_dispute, FALSE), COALESCE(move.cobranza_legal, FALSE)
-              FROM account_move_line aml
-              JOIN account_move move ON move.id = aml.move_id
-              JOIN res_partner partner ON partner.id = aml.partner_id
-             WHERE %(open)s
-               AND partner.commercial_partner_id = ANY(%(partners)s)
-               AND %(company)s
-             ORDER BY %(due)s, aml.id
-            """,
-                due=ledger.due_date("aml"),
-                open=ledger.open_receivable_line("aml"),
-                partners=list(partner_ids),
-                company=self._company_family_sql(company),
-            )
+        columns = SQL(
+            """aml.id, aml.move_id, partner.commercial_partner_id, %s, aml.amount_residual,
+               aml.cobranza_level_id, aml.cobranza_last_dunning_date, aml.cobranza_dunning_processed_on,
+               COALESCE(move.cobranza_dispute, FALSE), COALESCE(move.cobranza_legal, FALSE)""",
+            ledger.due_date("aml"),
         )
+        rows = self._open_lines(partner_ids, company, columns, SQL("%s, aml.id", ledger.due_date("aml")))
         return [DunningLineFacts(*row) for row in rows]
 
     @api.model

@@ -43,6 +43,16 @@ class ResCompany(models.Model):
         default=90,
         help="An invoice with an installment overdue more than this many days is a serious delinquency.",
     )
+    cobranza_contact_rules_all_customers = fields.Boolean(
+        string="Contact Rules for Companies Too",
+        help="Apply the consumer contact rules (hours, days, frequency, consent) to business customers as well.",
+    )
+    cobranza_contact_count_attempts = fields.Boolean(
+        string="Unanswered Attempts Count",
+        default=True,
+        help="An unanswered call counts as a contact for the daily and weekly limits (the cautious reading). "
+        "Off: only contacts that reached the customer count.",
+    )
     cobranza_policy_id = fields.Many2one(
         "cobranza.policy",
         string="Default Dunning Policy",

@@ -5,6 +5,12 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     cobranza_policy_id = fields.Many2one(related="company_id.cobranza_policy_id", readonly=False)
+    cobranza_contact_rules_all_customers = fields.Boolean(
+        related="company_id.cobranza_contact_rules_all_customers", readonly=False
+    )
+    cobranza_contact_count_attempts = fields.Boolean(
+        related="company_id.cobranza_contact_count_attempts", readonly=False
+    )
     cobranza_dunning_mode = fields.Selection(related="company_id.cobranza_dunning_mode", readonly=False)
     cobranza_incentive_id = fields.Many2one(related="company_id.cobranza_incentive_id", readonly=False)
     cobranza_cost_of_funds = fields.Float(related="company_id.cobranza_cost_of_funds", readonly=False)

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import format_amount
 
 from ..engine import credit as credit_rules
@@ -395,6 +395,9 @@ class ResPartner(models.Model):
         self.ensure_one()
         template = self.env.ref("cobranza_odoo.mail_template_customer_statement")
         partner = self.commercial_partner_id
+        refusal = self.env["cobranza.contact.gate"]._check_now(partner, "email")
+        if refusal:
+            raise UserError(refusal)
         return {
             "type": "ir.actions.act_window",
             "res_model": "mail.compose.message",
@@ -406,8 +409,16 @@ class ResPartner(models.Model):
                 "default_template_id": template.id,
                 "default_composition_mode": "comment",
                 "default_email_layout_xmlid": "mail.mail_notification_light",
+                "cobranza_log_statement": True,
             },
         }
+
+    def message_post(self, **kwargs):
+        message = super().message_post(**kwargs)
+        if self.env.context.get("cobranza_log_statement") and kwargs.get("message_type", "notification") == "comment":
+            for partner in self:
+                self.env["cobranza.contact.gate"]._log(partner, "email", note=_("Account statement sent."))
+        return message
 
     def action_cobranza_new_promise(self):
         """Log a promise to pay for this customer's overdue installments (two clicks: here, then save)."""

@@ -10,3 +10,13 @@ COLLECTION_STATUSES = [
     ("legal", "Legal collection"),
     ("paid", "Paid"),
 ]
+
+# The channels of the contact-rules gate (engine/contact_rules.py uses the same codes).
+CONTACT_CHANNELS = [
+    ("email", "E-mail"),
+    ("sms", "SMS"),
+    ("whatsapp", "WhatsApp"),
+    ("call", "Phone call"),
+    ("visit", "Visit"),
+    ("letter", "Letter"),
+]

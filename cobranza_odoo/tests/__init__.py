@@ -14,3 +14,5 @@ from . import test_incentives
 from . import test_incentive_online_payment
 from . import test_dunning_delivery
 from . import test_dunning_concurrency
+from . import test_ledger_reader
+from . import test_contact_rules

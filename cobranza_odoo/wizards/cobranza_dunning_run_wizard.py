@@ -55,6 +55,7 @@ class CobranzaDunningRunWizard(models.TransientModel):
         plans = self.env["cobranza.dunning.run"]._plan(self._profiles(), self.date)
         rows = []
         MoveLine = self.env["account.move.line"].sudo()
+        notes = self._contact_notes(plans)
         for profile, (_policy, _customer, plan) in plans.items():
             for communication in plan.communications:
                 for planned in communication.lines:
@@ -69,6 +70,7 @@ class CobranzaDunningRunWizard(models.TransientModel):
                             "days_late": planned.days_late,
                             "amount": planned.residual,
                             "decision": "planned",
+                            "contact_note": notes.get((profile.id, communication.level_key), False),
                         }
                     )
             for skip in plan.skips:
@@ -90,6 +92,24 @@ class CobranzaDunningRunWizard(models.TransientModel):
         self.line_ids = [fields.Command.clear()] + [fields.Command.create(row) for row in rows]
         self.previewed = True
         return self._reopen()
+
+    def _contact_notes(self, plans):
+        """{(profile id, level id): why the contact rules would defer or refuse it now}."""
+        Gate = self.env["cobranza.contact.gate"]
+        Level = self.env["cobranza.policy.level"]
+        now = fields.Datetime.now()
+        notes = {}
+        profiles = self.env["cobranza.partner.profile"].union(*plans) if plans else self.env["cobranza.partner.profile"]
+        for company, company_profiles in profiles.grouped("company_id").items():
+            gate = Gate._gate_context(company_profiles.partner_id, company, now)
+            for profile in company_profiles:
+                for communication in plans[profile][2].communications:
+                    level = Level.browse(communication.level_key)
+                    channel = "email" if level.send_email else "sms" if level.send_sms else "letter"
+                    decision = gate.decide(profile.partner_id.id, channel, now)
+                    if not decision.allowed:
+                        notes[(profile.id, level.id)] = Gate._explain(decision, profile.partner_id)
+        return notes
 
     def action_create(self):
         return self._run(send=False)

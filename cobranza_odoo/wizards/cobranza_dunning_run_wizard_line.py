@@ -34,6 +34,7 @@ class CobranzaDunningRunWizardLine(models.TransientModel):
         string="Held at a Required Step", help="A later level is due, but this required one comes first."
     )
     note = fields.Char(compute="_compute_note")
+    contact_note = fields.Char(string="Contact Rules", help="Why the contact rules would defer or refuse it now.")
     days_late = fields.Integer()
     amount = fields.Float(string="Amount Due")
     decision = fields.Selection(SKIP_REASONS)

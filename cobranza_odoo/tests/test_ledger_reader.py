@@ -1,0 +1,121 @@
+from datetime import date, datetime, timedelta
+from io import BytesIO
+
+from freezegun import freeze_time
+from odoo import Command
+from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
+from openpyxl import load_workbook
+
+from .common import CobranzaCommon
+
+
+@tagged("post_install", "-at_install")
+class TestLedgerReader(CobranzaCommon):
+    """Every screen and export reads "what is still open" the same way (one reader of the ledger)."""
+
+    def _export_rows(self, report, **values):
+        self.env.cr.precommit.run()  # statuses are refreshed when the posting commits
+        wizard = self.env["cobranza.xlsx.export.wizard"].with_user(self.collector).create({"report": report, **values})
+        action = wizard.action_export()
+        self.assertEqual(
+            wizard.attachment_id.mimetype, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        self.assertIn(str(wizard.attachment_id.id), action["url"])
+        sheet = load_workbook(BytesIO(wizard.attachment_id.raw), read_only=True).active
+        return [row for row in sheet.iter_rows(values_only=True) if any(cell is not None for cell in row)]
+
+    def _set_in_payment(self, invoice):
+        """An invoice paid but not matched with the bank yet (what Odoo's accountant module shows as
+        *in payment*): its receivable line keeps its residual."""
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE account_move SET payment_state = 'in_payment' WHERE id = %s", [invoice.id])
+        invoice.invalidate_recordset(["payment_state"])
+
+    def test_the_excel_worklist_lists_exactly_the_on_screen_worklists_overdue_installments(self):
+        open_invoice = self._invoice(self.customer, 200.0, 45, term=self.term_30)
+        paying = self._invoice(self.customer, 300.0, 50, term=self.term_30)
+        self._set_in_payment(paying)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "cobranza_odoo.account_move_line_action_cobranza_worklist"
+        )
+        on_screen = (
+            self.env["account.move.line"]
+            .with_user(self.collector)
+            .search(
+                [
+                    *safe_eval(action["domain"]),
+                    ("partner_id", "=", self.customer.id),
+                    ("date_maturity", "<", self.today),
+                ]
+            )
+        )
+        self.assertEqual(on_screen.move_id, open_invoice)
+        rows = self._export_rows("worklist")
+        documents = [row[3] for row in rows[2:-1]]
+        self.assertIn(open_invoice.name, documents)
+        self.assertNotIn(paying.name, documents, "invoices in payment count as paid on screen and in Excel")
+
+    def test_the_aging_view_counts_days_on_the_users_day_not_the_servers(self):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_date": date(2030, 5, 2),
+                "date": date(2030, 5, 2),
+                "invoice_date_due": date(2030, 6, 1),
+                "invoice_line_ids": [Command.create({"name": "x", "price_unit": 100.0, "tax_ids": []})],
+            }
+        )
+        invoice.action_post()
+        self.env.flush_all()
+        Aging = self.env["cobranza.aging.report"]
+        # 20:00 in Bogotá on the due date is already the next day in UTC (and on the database server).
+        with freeze_time(datetime(2030, 6, 2, 1, 0)):
+            self.env.user.tz = "America/Bogota"
+            bogota = Aging.search([("move_id", "=", invoice.id)])
+            self.assertEqual((bogota.days_overdue, bogota.bucket), (0, "0"))
+            self.env.user.tz = "UTC"
+            Aging.invalidate_model()
+            utc = Aging.search([("move_id", "=", invoice.id)])
+            self.assertEqual((utc.days_overdue, utc.bucket), (1, "1"))
+
+    def test_exports_total_amounts_only_and_write_labels_not_codes(self):
+        invoice = self._invoice(self.customer, 200.0, 45, term=self.term_30)
+        worklist = self._export_rows("worklist")
+        header, total = worklist[1], worklist[-1]
+        self.assertEqual(total[0], "Total")
+        self.assertEqual(total[header.index("Open Amount")], 200.0)
+        self.assertIsNone(total[header.index("Days Overdue")], "days are not added up")
+        self.assertEqual(worklist[2][header.index("Status")], "Overdue")
+        agreement = self.env["cobranza.agreement"].create(
+            {
+                "partner_id": self.customer.id,
+                "installment_count": 3,
+                "line_ids": [
+                    Command.set(invoice.line_ids.filtered(lambda line: line.account_type == "asset_receivable").ids)
+                ],
+                "first_date": self.today + timedelta(days=10),
+            }
+        )
+        agreement.action_compute_schedule()
+        rows = self._export_rows("agreements")
+        header, total = rows[1], rows[-1]
+        self.assertIsNone(total[header.index("Installment")], "installment numbers are not added up")
+        self.assertEqual(total[header.index("Amount")], 200.0)
+        self.assertEqual(rows[2][header.index("Kind")], "Payment agreement")
+        self.assertEqual(rows[2][header.index("Status")], "Draft")
+
+    def test_the_worklist_flag_and_the_facts_layer_agree_on_open_lines(self):
+        invoice = self._invoice(self.customer, 600.0, 55, term=self.term_two_installments)
+        refund = self._invoice(self.customer, 50.0, 5, move_type="out_refund")
+        paying = self._invoice(self.customer, 70.0, 5, term=self.term_30)
+        self._set_in_payment(paying)
+        flagged = self.env["account.move.line"].search(
+            [("cobranza_open_receivable", "=", True), ("partner_id", "=", self.customer.id)]
+        )
+        facts = self.env["cobranza.receivable.facts"]._open_receivables(self.customer.ids, self.env.company)
+        self.assertEqual(set(flagged.ids), {row.line_id for row in facts})
+        self.assertEqual(flagged.move_id, invoice | refund)
+        self.assertTrue(all(line.cobranza_open_receivable for line in flagged))
+        self.assertFalse(paying.line_ids.filtered(lambda line: line.cobranza_open_receivable))
