@@ -20,6 +20,7 @@
         "data/sms_template_dunning.xml",
         "data/cobranza_dunning_data.xml",
         "data/cobranza_agreement_data.xml",
+        "data/cobranza_bureau_data.xml",
         "reports/report_agreement.xml",
         "reports/report_dunning_letter.xml",
         "reports/report_customer_statement.xml",
@@ -28,6 +29,7 @@
         "views/cobranza_dunning_views.xml",
         "wizards/cobranza_call_log_wizard_views.xml",
         "views/cobranza_contact_views.xml",
+        "wizards/cobranza_bureau_report_wizard_views.xml",
         "views/cobranza_agreement_views.xml",
         "wizards/cobranza_dunning_run_wizard_views.xml",
         "views/cobranza_incentive_views.xml",
@@ -45,6 +47,7 @@
         "reports/cobranza_kpi_views.xml",
         "wizards/cobranza_report_wizard_views.xml",
         "views/cobranza_menus.xml",
+        "views/cobranza_bureau_views.xml",
     ],
     "demo": [
         "demo/cobranza_demo.xml",

@@ -31,3 +31,8 @@ from . import cobranza_kpi_snapshot
 from . import cobranza_kpi_snapshot_line
 from . import cobranza_demo_portfolio
 from . import cobranza_collector_day
+from . import cobranza_smmlv
+from . import cobranza_bureau_line
+from . import cobranza_bureau_notice
+from . import cobranza_bureau_claim
+from . import cobranza_bureau_run

@@ -237,7 +237,7 @@ class CobranzaDunning(models.Model):
             self._log_contact(channel, now)
             return True
 
-        if level.print_letter or level.handoff:
+        if level.print_letter or level.handoff or level.bureau_notice:
             self._print_letter(notes)  # evidence, attached to the e-mail; posted when nothing else reaches
         if level.send_email and allowed("email") and self._deliver_email(notes):
             delivered = reached("email")
@@ -288,6 +288,8 @@ class CobranzaDunning(models.Model):
         for dunning in self:
             dunning.write({"state": "sent", "sent_date": on, "deferred_until": False, "defer_reason": False})
             dunning._raise_line_levels(on)
+            if dunning.level_id.bureau_notice:
+                self.env["cobranza.bureau.run"]._record_notice(dunning, on)
             if dunning.level_id.set_credit_hold:
                 dunning._put_on_hold()
             if dunning.level_id.handoff:

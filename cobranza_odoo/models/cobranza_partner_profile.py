@@ -103,8 +103,8 @@ class CobranzaPartnerProfile(models.Model):
     contact_log_ids = fields.Many2many(
         "cobranza.contact.log", string="Recent Contacts", compute="_compute_contact_rules", compute_sudo=True
     )
-    contact_local_time = fields.Char(string="Customer's Time", compute="_compute_contact_rules")
-    contact_pack = fields.Char(string="Contact Rules", compute="_compute_contact_rules")
+    contact_local_time = fields.Char(string="Customer's Time", compute="_compute_contact_rules", compute_sudo=True)
+    contact_pack = fields.Char(string="Contact Rules", compute="_compute_contact_rules", compute_sudo=True)
     collection_status = fields.Selection(
         COLLECTION_STATUSES, string="Collection Status", readonly=True, index=True, copy=False, default="current"
     )

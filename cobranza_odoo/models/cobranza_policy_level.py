@@ -85,6 +85,12 @@ class CobranzaPolicyLevel(models.Model):
         help="A line that catches up (first seen long after its due date) never passes this level without "
         "receiving it: e.g. the formal notice before legal action or the credit-bureau prior notice.",
     )
+    bureau_notice = fields.Boolean(
+        string="Credit-Bureau Prior Notice",
+        help="This level's communication is the prior notice before reporting to credit bureaus (Colombia, "
+        "Ley 1266 de 2008 art. 12): it states the debt and the report, its letter is kept as evidence and the "
+        "obligations become reportable after the waiting period. Mark the level as a required step.",
+    )
     set_credit_hold = fields.Boolean(string="Put on Credit Hold")
     handoff = fields.Boolean(string="Hand Over", help="Hand the invoices over to a lawyer or a collection agency.")
     handoff_partner_id = fields.Many2one("res.partner", string="Lawyer or Agency")

@@ -53,6 +53,22 @@ class ResCompany(models.Model):
         help="An unanswered call counts as a contact for the daily and weekly limits (the cautious reading). "
         "Off: only contacts that reached the customer count.",
     )
+    cobranza_bureau_enabled = fields.Boolean(
+        string="Credit-Bureau Reporting",
+        help="Follow the obligations of bureau prior notices (Colombia, Ley 1266 de 2008): reportable after the "
+        "waiting period, reported, to update.",
+    )
+    cobranza_bureau_wait_days = fields.Integer(
+        string="Days After the Prior Notice",
+        default=20,
+        help="Calendar days after the prior notice before an obligation may be reported (20 by law; 21 for the "
+        "strictest reading of 'transcurridos').",
+    )
+    cobranza_bureau_max_report_months = fields.Integer(
+        string="No Report After (Months)",
+        default=18,
+        help="A first report is not made more than this many months after the delinquency started (0: no limit).",
+    )
     cobranza_policy_id = fields.Many2one(
         "cobranza.policy",
         string="Default Dunning Policy",

@@ -5,6 +5,11 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     cobranza_policy_id = fields.Many2one(related="company_id.cobranza_policy_id", readonly=False)
+    cobranza_bureau_enabled = fields.Boolean(related="company_id.cobranza_bureau_enabled", readonly=False)
+    cobranza_bureau_wait_days = fields.Integer(related="company_id.cobranza_bureau_wait_days", readonly=False)
+    cobranza_bureau_max_report_months = fields.Integer(
+        related="company_id.cobranza_bureau_max_report_months", readonly=False
+    )
     cobranza_contact_rules_all_customers = fields.Boolean(
         related="company_id.cobranza_contact_rules_all_customers", readonly=False
     )

@@ -2,8 +2,10 @@ import os
 import tempfile
 
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, format_date
 
+from ..engine import bureau
 from ..models import ledger_fragments as ledger
 from ..reports.xlsx_writer import Column, StreamingSheet, open_workbook
 
@@ -23,6 +25,7 @@ class CobranzaXlsxExportWizard(models.TransientModel):
             ("worklist", "Collectors' worklist"),
             ("dunning", "Dunning history"),
             ("agreements", "Agreements and installments"),
+            ("bureau", "Credit-bureau report (reportable and to update)"),
         ],
         required=True,
         default="aging",
@@ -264,4 +267,71 @@ class CobranzaXlsxExportWizard(models.TransientModel):
         )
         for row in self._stream(query):
             sheet.write(row)
+        sheet.close(_("Total"))
+
+    # ------------------------------------------------------------------ credit bureau
+
+    @staticmethod
+    def _identification(vat, is_company):
+        """(id type, number, check digit) of a Colombian tax id as a bureau file wants it: NIT for companies
+        (the check digit apart), CC (cédula) for individuals; letters and separators removed."""
+        text = (vat or "").upper()
+        if text.startswith("CO"):
+            text = text[2:]
+        head, _sep, tail = text.partition("-")
+        digits = "".join(char for char in head if char.isdigit())
+        check = "".join(char for char in tail if char.isdigit())
+        if is_company and not check and len(digits) == 10:
+            digits, check = digits[:9], digits[9:]
+        return ("NIT" if is_company else "CC", digits, check)
+
+    def _write_bureau(self, workbook):
+        if not self.env.user.has_group("cobranza_odoo.group_cobranza_manager"):
+            raise AccessError(_("Only Collections Managers export the credit-bureau report."))
+        today = fields.Date.context_today(self)
+        sheet = StreamingSheet(
+            workbook,
+            _("Credit Bureau"),
+            _("Credit-bureau report at %s", self._date(today)),
+            [
+                Column(_("ID Type"), "text", 8),
+                Column(_("ID Number"), "text", 16),
+                Column(_("Check Digit"), "text", 6),
+                Column(_("Name"), "text", 36),
+                Column(_("Obligation"), "text", 20),
+                Column(_("Original Amount"), "money", 15),
+                Column(_("Amount Owed"), "money", 15),
+                Column(_("Invoice Date"), "date", 12),
+                Column(_("Due Date"), "date", 12),
+                Column(_("Delinquency Since"), "date", 12),
+                Column(_("Days Past Due"), "int", 10),
+                Column(_("Status"), "label", 14, self._labels("cobranza.bureau.line", "state")),
+                Column(_("Reported On"), "date", 12),
+            ],
+        )
+        lines = self.env["cobranza.bureau.line"].search(
+            [("company_id", "=", self.company_id.id), ("state", "in", ("reportable", "to_update"))],
+            order="partner_id, date_maturity, id",
+        )
+        for line in lines:
+            partner = line.partner_id
+            id_type, number, check = self._identification(partner.vat, partner.is_company)
+            days = line.delinquency_start and bureau.delinquency_days(line.delinquency_start, line.paid_date or today)
+            sheet.write(
+                (
+                    id_type,
+                    number,
+                    check,
+                    partner.name,
+                    line.move_id.name,
+                    line.move_line_id.balance,
+                    line.residual,
+                    line.move_id.invoice_date,
+                    line.date_maturity,
+                    line.delinquency_start,
+                    days or None,
+                    line.state,
+                    line.reported_on,
+                )
+            )
         sheet.close(_("Total"))
