@@ -111,3 +111,25 @@ def bulk_insert(model, columns, rows):
         )
     )
     return [row[0] for row in result]
+
+
+def bulk_insert_select(model, columns, select, returning=True):
+    """Insert the rows of ``select`` (an SQL query giving ``columns`` in order) in one statement, with
+    the audit columns; return the new ids. For records made by the thousands from a query."""
+    uid, now = model.env.uid, fields.Datetime.now()
+    result = model.env.execute_query(
+        SQL(
+            "INSERT INTO %s (%s, create_uid, create_date, write_uid, write_date) "
+            "SELECT source.*, %s, %s, %s, %s FROM (%s) source RETURNING id",
+            SQL.identifier(model._table),
+            SQL(", ").join(SQL.identifier(column) for column in columns),
+            uid,
+            now,
+            uid,
+            now,
+            select,
+        )
+    )
+    ids = [row[0] for row in result]
+    model.browse(ids).modified(list(columns))
+    return ids

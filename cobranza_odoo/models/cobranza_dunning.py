@@ -2,6 +2,8 @@ import base64
 import logging
 from urllib.parse import quote
 
+from lxml import html
+from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
@@ -57,7 +59,6 @@ class CobranzaDunning(models.Model):
         ],
         default="draft",
         required=True,
-        tracking=True,
         readonly=True,
         index=True,
     )
@@ -190,23 +191,34 @@ class CobranzaDunning(models.Model):
             for company, dunnings in self.grouped("company_id").items()
         }
         slots = set()
+        rendered = self._render_emails()
+        outbox = []
         for dunning in self:
             gate = gates[dunning.company_id]
             history = list(gate.histories.get(dunning.partner_id.id, ()))
+            queued = len(outbox)
             try:
                 with self.env.cr.savepoint():
-                    dunning._deliver(now, gate)
+                    dunning._deliver(now, gate, rendered, outbox)
             except Exception as error:  # any failure of one customer must not stop the others
                 gate.histories[dunning.partner_id.id] = history
+                del outbox[queued:]
                 _logger.warning("Collection communication %s failed: %s", dunning.name, error)
                 dunning._record_failure(error)
             if dunning.state == "deferred":
                 slots.add(dunning.deferred_until)
+        self._send_outbox(outbox)
+        # prior notices are recorded with the e-mail that carried them, now that it exists
+        noticed = self.filtered(lambda dunning: dunning.state == "sent" and dunning.level_id.bureau_notice)
+        if noticed:
+            recorded = self.env["cobranza.bureau.notice"].sudo().search([("dunning_id", "in", noticed.ids)]).dunning_id
+            for dunning in noticed - recorded:
+                self.env["cobranza.bureau.run"]._record_notice(dunning, dunning.sent_date)
         if slots:
             self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning").sudo()._trigger_list(sorted(slots)[:50])
         return self
 
-    def _deliver(self, now, gate):
+    def _deliver(self, now, gate, rendered=None, outbox=None):
         """Run the level's channels; the communication is sent only if one of them reached the customer.
 
         Every contact asks the contact rules first (``gate``): a channel they defer postpones the whole
@@ -239,7 +251,7 @@ class CobranzaDunning(models.Model):
 
         if level.print_letter or level.handoff or level.bureau_notice:
             self._print_letter(notes)  # evidence, attached to the e-mail; posted when nothing else reaches
-        if level.send_email and allowed("email") and self._deliver_email(notes):
+        if level.send_email and allowed("email") and self._deliver_email(notes, rendered, outbox):
             delivered = reached("email")
         if level.send_sms and allowed("sms") and self._deliver_sms(notes):
             delivered = reached("sms")
@@ -264,7 +276,7 @@ class CobranzaDunning(models.Model):
             pending |= self._deliver_call(notes, fallback=True)
         self.delivery_note = "\n".join(notes)
         if delivered:
-            self._mark_delivered(on)
+            self._mark_delivered(on, record_notice=outbox is None)
         elif slots:
             slot, reason = min(slots)
             self.write({"state": "deferred", "deferred_until": naive(slot), "defer_reason": reason})
@@ -281,14 +293,14 @@ class CobranzaDunning(models.Model):
             self.partner_id, channel, when, company=self.company_id, dunning_id=self.id, **values
         )
 
-    def _mark_delivered(self, on=None):
+    def _mark_delivered(self, on=None, record_notice=True):
         """The customer was reached (on ``on``, default today): the lines take their levels (never
         lower), then the level's consequences (credit hold, legal hand-off) follow."""
         on = on or fields.Date.context_today(self)
         for dunning in self:
             dunning.write({"state": "sent", "sent_date": on, "deferred_until": False, "defer_reason": False})
             dunning._raise_line_levels(on)
-            if dunning.level_id.bureau_notice:
+            if dunning.level_id.bureau_notice and record_notice:
                 self.env["cobranza.bureau.run"]._record_notice(dunning, on)
             if dunning.level_id.set_credit_hold:
                 dunning._put_on_hold()
@@ -369,22 +381,95 @@ class CobranzaDunning(models.Model):
         report = self.env["ir.actions.report"]
         return {dunning.id: report._render_qweb_pdf(LETTER_REPORT, dunning.ids)[0] for dunning in self}
 
-    def _deliver_email(self, notes):
+    def _render_emails(self):
+        """{communication id: rendered e-mail values} of their levels' templates, for many at once.
+
+        Odoo renders a template's QWeb body once per record and compiles it each time (most of the
+        cost of a reminder); here each template's body is compiled once per language for the whole
+        batch (``_render_bodies``), the small inline fields (subject, sender) by Odoo as usual.
+        """
+        rendered = {}
+        with_email = self.filtered(lambda dunning: dunning.level_id.send_email and dunning.level_id.mail_template_id)
+        for template, dunnings in with_email.grouped(lambda dunning: dunning.level_id.mail_template_id).items():
+            template = template.sudo()  # a manager's template; the run may be started by a collector
+            values = template._generate_template(
+                dunnings.ids, ("subject", "email_from", "reply_to", "email_layout_xmlid")
+            )
+            for _lang, (lang_template, res_ids) in template._classify_per_lang(dunnings.ids).items():
+                for res_id, body in self._render_bodies(lang_template, res_ids).items():
+                    values[res_id]["body_html"] = body
+            rendered.update(values)
+        return rendered
+
+    @api.model
+    def _render_bodies(self, template, res_ids):
+        """{res id: body} of ``template`` (already in the recipients' language) with one QWeb compilation."""
+        source = str(template.body_html or "")
+        marker = "\x1ecobranza-mail-%s\x1e"
+        wrapper = (
+            '<t t-foreach="cobranza_records" t-as="object"><t t-out="cobranza_marker % object.id"/>' + source + "</t>"
+        )
+        variables = template._render_eval_context()
+        variables.update(cobranza_records=self.browse(res_ids), cobranza_marker=marker)
+        output = str(
+            self.env["ir.qweb"]
+            .with_context(lang=template.env.context.get("lang"))
+            ._render(html.fragment_fromstring(wrapper, create_parent="div"), variables)
+        )[5:-6]
+        bodies = {}
+        for chunk in output.split("\x1ecobranza-mail-")[1:]:
+            res_id, _sep, body = chunk.partition("\x1e")
+            bodies[int(res_id)] = body
+        return {
+            res_id: Markup(body)
+            for res_id, body in template._render_template_postprocess(template.render_model, bodies).items()
+        }
+
+    def _prepare_mail_values(self, rendered, recipients):
+        """The reminder e-mail as a chatter message and its queued mail, in one record (mail.mail extends
+        mail.message): the chatter keeps it as evidence, the mail queue sends it, nothing is deleted."""
+        self.ensure_one()
+        return {
+            "model": self._name,
+            "res_id": self.id,
+            "message_type": "comment",
+            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment"),
+            "author_id": (self.collector_id.partner_id or self.company_id.partner_id).id,
+            "email_from": rendered.get("email_from") or self.company_id.email_formatted,
+            "reply_to": rendered.get("reply_to") or False,  # replies go to the collector
+            "subject": rendered.get("subject") or self.name,
+            "body": rendered["body_html"],
+            "body_html": rendered["body_html"],
+            "partner_ids": [fields.Command.set(recipients.ids)],
+            "recipient_ids": [fields.Command.set(recipients.ids)],
+            "attachment_ids": [fields.Command.set((self.letter_attachment_id | self._statement_attachment()).ids)],
+            "auto_delete": False,
+            "is_notification": True,
+            "state": "outgoing",
+        }
+
+    @api.model
+    def _send_outbox(self, mails):
+        """Queue the reminders' e-mails of a batch in one insert; the mail queue sends them soon."""
+        if not mails:
+            return self.env["mail.mail"]
+        queued = self.env["mail.mail"].sudo().create(mails)
+        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+        return queued
+
+    def _deliver_email(self, notes, rendered=None, outbox=None):
         """Queue the e-mail to the customer's invoice addresses; nothing to queue without an address."""
         self.ensure_one()
         recipients = self._recipients().filtered("email")
         if not recipients:
             notes.append(_("E-mail: the customer has no e-mail address."))
             return False
-        # The mail queue sends it: nothing goes out from inside the run.
-        self.with_context(mail_notify_force_send=False).message_post_with_source(
-            self.level_id.mail_template_id,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            partner_ids=recipients.ids,
-            # replies go to the collector (the template's reply-to)
-            attachment_ids=(self.letter_attachment_id | self._statement_attachment()).ids,
-        )
+        values = (rendered or {}).get(self.id) or self._render_emails()[self.id]
+        mail = self._prepare_mail_values(values, recipients)
+        if outbox is None:
+            self._send_outbox([mail])
+        else:
+            outbox.append(mail)
         self.email_sent = True
         notes.append(_("E-mail: queued to %s.", ", ".join(recipients.mapped("email"))))
         return True

@@ -3,7 +3,7 @@ import time
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 from psycopg2 import errors as pg_errors
 
 from ..engine import dunning_levels
@@ -16,6 +16,8 @@ DUNNING_BATCH_SIZE = 100
 # How long one call of the scheduled run may work before it hands over to the next call (seconds):
 # well under Odoo's time limit for a scheduled action (limit_time_real_cron, 120 s by default).
 DEFAULT_TIME_BUDGET = 60
+# Communications delivered together: their e-mails are rendered in one go.
+DELIVERY_CHUNK = 25
 # Namespace of the advisory locks that claim customers and communications (any fixed number).
 CLAIM_LOCK_NAMESPACE = 74_201
 # Another transaction handled the same customer meanwhile: nothing is lost, the next call retries.
@@ -145,13 +147,8 @@ class CobranzaDunningRun(models.AbstractModel):
             created = Dunning.create(to_create)
             self._insert_lines(list(zip(created, created_lines, strict=True)))
             touched |= created
-        line_ids = [
-            planned.line_key
-            for _profile, (_p, _c, plan) in plans.items()
-            for c in plan.communications
-            for planned in c.lines
-        ]
-        self.env["account.move.line"]._cobranza_mark_dunning(line_ids, processed_on=today)
+        # No per-line marker is written (a daily UPDATE of every planned journal item): the customer's
+        # dunning_checked_on and the communications of the day already make a second run add nothing.
         touched.invalidate_recordset(["line_ids"])
         touched.modified(["line_ids"])  # recompute the stored totals from the inserted lines
         return touched.with_env(self.env)
@@ -192,9 +189,10 @@ class CobranzaDunningRun(models.AbstractModel):
         dunnings.line_ids.unlink()
         for dunning, _communication, level_id, customer in updates:
             values = {"level_id": level_id, "date": today, "credits_amount": customer.credits}
-            if dunning.state in ("undeliverable", "failed"):
-                values["state"] = state  # tried again (queued), or back to review (draft)
-            # drafts stay drafts for review; queued and deferred ones are already on their way
+            if dunning.state in ("draft", "undeliverable", "failed"):
+                # to review (draft), or on its way (queued) when the company sends without review
+                values["state"] = state
+            # queued and deferred ones are already on their way
             dunning.write(values)
         self._insert_lines([(dunning, communication.lines) for dunning, communication, _level, _c in updates])
         return dunnings
@@ -415,8 +413,10 @@ class CobranzaDunningRun(models.AbstractModel):
             batch = Dunning.browse(self._claim(self._due_sql(now), batch_size)) - delivered
             if not batch:
                 break
-            for dunning in batch:
-                delivered |= dunning._deliver_each(now)
+            # in chunks: e-mails are rendered together (one template compilation a chunk), and the
+            # budget is checked between chunks (a letter takes about a second to print)
+            for chunk in split_every(DELIVERY_CHUNK, batch.ids, batch.browse):
+                delivered |= chunk._deliver_each(now)
                 if time.monotonic() >= deadline:
                     return delivered
         return delivered

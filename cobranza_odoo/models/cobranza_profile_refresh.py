@@ -2,6 +2,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.tools import SQL
 
 from ..engine import collection_status, credit, payment_behaviour, segmentation
 from . import bulk_write
@@ -32,29 +33,39 @@ class CobranzaProfileRefresh(models.AbstractModel):
         """
         Profile = self.env["cobranza.partner.profile"].sudo()
         today = fields.Date.context_today(self)
-        created = self._create_missing_profiles(limit=batch_size)
+        created = Profile.browse()
+        parameters = self.env["ir.config_parameter"].sudo()
+        if parameters.get_param("cobranza_odoo.profiles_completed_on") != str(today):
+            # the day's first call: customers with receivables and no profile yet get one, all at once
+            # (later in the day, posting an invoice creates its customer's profile)
+            created = self._create_missing_profiles()
+            parameters.set_param("cobranza_odoo.profiles_completed_on", str(today))
         stale_domain = ["|", ("metrics_date", "=", False), ("metrics_date", "<", today)]
-        batch = Profile.search(stale_domain, limit=max(batch_size - len(created), 1), order="id")
+        batch = Profile.search(stale_domain, limit=batch_size, order="id")
         self._refresh(batch, today)
-        remaining = Profile.search_count(stale_domain) + self.env["cobranza.receivable.facts"]._count_missing_profiles()
+        remaining = Profile.search_count(stale_domain)
         self.env["ir.cron"]._notify_progress(done=len(batch) + len(created), remaining=remaining)
         return batch
 
     @api.model
-    def _create_missing_profiles(self, limit):
-        """Profiles for customers with receivables in a company and no profile yet (at most ``limit``)."""
-        rows = self.env["cobranza.receivable.facts"]._missing_profiles(limit)
+    def _create_missing_profiles(self, limit=None):
+        """Profiles for customers with receivables in a company and no profile yet, in one statement
+        (the first day on an existing ledger: every customer at once). ``limit``: at most that many."""
         Profile = self.env["cobranza.partner.profile"].sudo()
-        if not rows:
-            return Profile
-        return Profile.with_context(mail_create_nolog=True, tracking_disable=True).create(
-            [
-                Profile._prepare_profile_values(
-                    self.env["res.partner"].browse(partner_id), self.env["res.company"].browse(company_id)
-                )
-                for partner_id, company_id in rows
-            ]
+        Profile.flush_model()
+        missing = self.env["cobranza.receivable.facts"]._missing_profiles_sql()
+        select = SQL(
+            """SELECT missing.commercial_partner_id, missing.root_id, NOT COALESCE(partner.is_company, FALSE),
+                      'current'
+                 FROM (%s) missing JOIN res_partner partner ON partner.id = missing.commercial_partner_id
+                %s""",
+            missing,
+            SQL("LIMIT %s", limit) if limit else SQL(),
         )
+        ids = bulk_write.bulk_insert_select(
+            Profile, ["partner_id", "company_id", "consumer", "collection_status"], select
+        )
+        return Profile.browse(ids)
 
     @api.model
     def _refresh(self, profiles, today):

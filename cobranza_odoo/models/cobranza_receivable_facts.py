@@ -524,17 +524,6 @@ class CobranzaReceivableFacts(models.AbstractModel):
             receivable=ledger.receivable_line("aml"),
         )
 
-    @api.model
-    def _missing_profiles(self, limit):
-        """[(commercial partner id, root company id)]: customers with receivables and no profile (at most ``limit``)."""
-        self._flush_for_facts()
-        return self.env.execute_query(SQL("%s LIMIT %s", self._missing_profiles_sql(), limit))
-
-    @api.model
-    def _count_missing_profiles(self):
-        self._flush_for_facts()
-        return self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) missing", self._missing_profiles_sql()))[0][0]
-
     # ------------------------------------------------------------------ at a date (the ledger's view)
 
     @api.model

@@ -357,7 +357,8 @@ class TestDunningDelivery(CobranzaCommon):
             self._invoice(customer, 100.0, 40, term=self.term_30)
         self.env["ir.config_parameter"].sudo().set_param("cobranza_odoo.cron_time_budget", "0")
         self._only(customers)
-        first = self._cron_call()
+        with patch("odoo.addons.cobranza_odoo.models.cobranza_dunning_run.DELIVERY_CHUNK", 1):
+            first = self._cron_call()
         dunnings = self.Dunning.search([("partner_id", "in", customers.ids)])
         self.assertEqual(len(dunnings), 3)
         self.assertEqual(len(dunnings.filtered(lambda d: d.state == "sent")), 1, "one per call at least, no more")
@@ -366,3 +367,31 @@ class TestDunningDelivery(CobranzaCommon):
         last = self._cron_call()
         self.assertEqual(set(dunnings.mapped("state")), {"sent"})
         self.assertEqual(last.remaining, 0)
+
+    def test_a_run_call_costs_the_same_queries_for_few_and_many_customers(self):
+        """Planning and creating work per batch: the queries of a call do not grow with its customers."""
+        self.env.company.cobranza_dunning_mode = "draft"
+
+        def portfolio(count, tag):
+            partners = self.env["res.partner"].create(
+                [{"name": f"Lote {tag} {index} S.A.S.", "is_company": True} for index in range(count)]
+            )
+            for partner in partners:
+                self._invoice(partner, 100.0, 40, term=self.term_30)
+                self._invoice(partner, 50.0, 70, term=self.term_30)
+            return partners
+
+        def queries(partners):
+            self._only(partners)
+            self.env.flush_all()
+            self.env.cr.precommit.run()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            self._cron_call()
+            self.env.flush_all()
+            return self.cr.sql_log_count - before
+
+        queries(portfolio(2, "calentamiento"))
+        few, many = queries(portfolio(3, "pocos")), queries(portfolio(15, "muchos"))
+        self.assertEqual(few, many)
+        self.assertEqual(self.Dunning.search_count([("partner_id.name", "like", "Lote muchos")]), 15)
