@@ -31,3 +31,8 @@ from . import cobranza_kpi_snapshot
 from . import cobranza_kpi_snapshot_line
 from . import cobranza_demo_portfolio
 from . import cobranza_collector_day
+from . import cobranza_interest_rate
+from . import cobranza_interest_policy
+from . import cobranza_interest_charge
+from . import cobranza_interest_run
+from . import cobranza_settlement_offer

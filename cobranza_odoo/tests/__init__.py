@@ -16,3 +16,4 @@ from . import test_dunning_delivery
 from . import test_dunning_concurrency
 from . import test_ledger_reader
 from . import test_contact_rules
+from . import test_interest

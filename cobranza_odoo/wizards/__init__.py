@@ -7,3 +7,4 @@ from . import cobranza_aging_wizard_line
 from . import cobranza_xlsx_export_wizard
 from . import account_payment_register
 from . import cobranza_call_log_wizard
+from . import cobranza_interest_wizard
