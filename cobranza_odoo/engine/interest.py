@@ -59,7 +59,8 @@ Settlement offers
   payments dated on or before D (and not after today) reach X, on the date they reach it;
   lapsed when D has passed without that; pending otherwise. The waiver is the interest (if
   waived) plus principal × p / 100, each rounded; above the approval threshold a manager
-  must approve.
+  must approve. The waiver is written off on the covered documents in order
+  (:func:`allocate_in_order`), never beyond what each still owes.
 """
 
 import calendar
@@ -289,6 +290,12 @@ def missing_periods(periods, day_from, day_to):
 
 def _month_end(day):
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def last_complete_month(today):
+    """The calendar month before ``today``'s, as (first day, last day): what a monthly run posts."""
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
 
 
 def monthly_periods(day_from, day_to):
@@ -556,6 +563,26 @@ def settlement_waiver(debt_principal, interest_due, waive_interest, waive_percen
     return SettlementWaiver(
         round_money(principal + interest - waived, rounding), waived, waived_interest, waived_principal
     )
+
+
+def allocate_in_order(amount, open_amounts, rounding=0.01):
+    """Spread ``amount`` over ``open_amounts`` in their order, each taking at most its own open amount.
+
+    What a settlement writes off on each covered document: the first documents are cleared
+    first; whatever exceeds the total open is not allocated (nothing is credited beyond a debt).
+    Returns one rounded amount per open amount.
+    """
+    if amount < 0:
+        raise InterestError("negative_amount", amount)
+    left = round_money(amount, rounding)
+    shares = []
+    for open_amount in open_amounts:
+        if open_amount < 0:
+            raise InterestError("negative_amount", open_amount)
+        share = min(left, round_money(open_amount, rounding))
+        shares.append(share)
+        left = round_money(left - share, rounding)
+    return tuple(shares)
 
 
 def needs_approval(waived_amount, threshold, rounding=0.01):

@@ -36,3 +36,8 @@ from . import cobranza_bureau_line
 from . import cobranza_bureau_notice
 from . import cobranza_bureau_claim
 from . import cobranza_bureau_run
+from . import cobranza_interest_rate
+from . import cobranza_interest_policy
+from . import cobranza_interest_charge
+from . import cobranza_interest_run
+from . import cobranza_settlement_offer

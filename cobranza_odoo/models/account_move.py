@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date, frozendict
 
 from ..engine import aging, collection_status, incentives
@@ -45,6 +45,17 @@ class AccountMove(models.Model):
     )
     cobranza_incentive_deadline_ids = fields.One2many(
         "cobranza.incentive.deadline", "move_id", string="Early-Payment Deadlines", readonly=True, copy=False
+    )
+    cobranza_interest_document = fields.Boolean(
+        string="Interest Document",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="This document charges interest (late-payment or agreement interest): it never bears late interest "
+        "itself.",
+    )
+    cobranza_interest_charge_ids = fields.One2many(
+        "cobranza.interest.charge", "interest_move_id", string="Interest Charges", readonly=True
     )
     cobranza_days_overdue = fields.Integer(
         string="Days Overdue",
@@ -525,13 +536,31 @@ class AccountMove(models.Model):
             self._cobranza_refresh_status()
         elif "state" in vals:
             self._cobranza_refresh_status_later()
+        if vals.get("state") == "cancel":
+            self._cobranza_free_interest_days()
         return result
+
+    def _cobranza_free_interest_days(self):
+        """A cancelled interest document frees its days (its charges no longer count): the installments
+        it charged are read again by the next interest run."""
+        lines = self.filtered("cobranza_interest_document").sudo().cobranza_interest_charge_ids.move_line_id
+        bulk_write.bulk_set(lines, lines.ids, {"cobranza_interest_done": False}, touch=False)
 
     def action_cobranza_new_promise(self):
         """Log a promise to pay for this invoice's open installments."""
         self.ensure_one()
         lines = self.line_ids.filtered(lambda line: ledger.is_open_receivable_line(line) and line.amount_residual > 0)
         return self.env["cobranza.agreement"]._new_action(self.commercial_partner_id, lines, "promise")
+
+    def action_cobranza_interest_statement(self):
+        """The interest statement of these invoices' customers, limited to these invoices."""
+        invoices = self.filtered(lambda move: move.move_type == "out_invoice" and move.state == "posted")
+        if not invoices:
+            raise UserError(_("Choose posted customer invoices."))
+        partners = invoices.commercial_partner_id
+        return self.env.ref("cobranza_odoo.action_report_interest_statement").report_action(
+            partners, data={"move_ids": invoices.ids, "partner_ids": partners.ids}
+        )
 
     def _cobranza_refresh_status_later(self):
         """Refresh the collection status of these invoices once, just before the transaction commits.

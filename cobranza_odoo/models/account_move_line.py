@@ -29,6 +29,12 @@ class AccountMoveLine(models.Model):
     cobranza_last_dunning_date = fields.Date(string="Last Reminder", readonly=True, copy=False)
     cobranza_dunning_processed_on = fields.Date(string="Handled by Dunning On", readonly=True, copy=False)
     cobranza_dunning_line_ids = fields.One2many("cobranza.dunning.line", "move_line_id", string="Reminders")
+    cobranza_interest_done = fields.Boolean(
+        string="Late Interest Settled",
+        readonly=True,
+        copy=False,
+        help="The installment is paid and every day it could bear late interest is charged: runs skip it.",
+    )
     cobranza_open_receivable = fields.Boolean(
         string="Open Receivable",
         compute="_compute_cobranza_open_receivable",

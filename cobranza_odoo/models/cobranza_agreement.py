@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..engine import payment_plans
+from ..engine import interest, payment_plans
 from . import ledger_fragments as ledger
 
 FREQUENCIES = [("weekly", "Weekly"), ("biweekly", "Every two weeks"), ("monthly", "Monthly")]
@@ -209,6 +209,7 @@ class CobranzaAgreement(models.Model):
                 schedule = agreement._engine_schedule()
             except payment_plans.PlanError as error:
                 raise agreement._plan_error(error) from error
+            agreement._check_interest_cap([item.date for item in schedule])
             agreement.installment_ids = [Command.clear()] + [
                 Command.create(
                     {
@@ -239,6 +240,68 @@ class CobranzaAgreement(models.Model):
             rate_type=self.rate_type,
         )
 
+    def _interest_cap_key(self):
+        """(country, credit type) of the legal cap limiting this agreement's interest: the customer's late
+        interest policy's, else the company's country for consumer and ordinary credit."""
+        self.ensure_one()
+        profile = self.env["cobranza.partner.profile"]._get_profiles(self.partner_id, self.company_id)
+        policy = profile._interest_policy()
+        country = policy.country_id or self.company_id.country_id or self.company_id.account_fiscal_country_id
+        return country, policy.credit_type or "consumer_ordinary"
+
+    def _check_interest_cap(self, dates):
+        """Refuse an interest rate above the legal cap in force while the agreement runs (from today to
+        its last installment) — and any rate while the cap in force today is unknown, in a country whose
+        certified rates are loaded: interest is never agreed without a known ceiling."""
+        self.ensure_one()
+        if self.kind != "agreement" or not self.interest_rate:
+            return
+        today = fields.Date.context_today(self)
+        day_to = max([today, *dates])
+        country, credit_type = self._interest_cap_key()
+        Rate = self.env["cobranza.interest.rate"]
+        caps = Rate._cap_tables([(country.id, credit_type)], self.company_id, today, day_to)[(country.id, credit_type)]
+        if not caps and not Rate._has_table(country, credit_type, self.company_id):
+            return  # no legal cap loaded for this country: nothing to compare with
+        if interest.missing_periods(caps, today, today):
+            raise UserError(
+                _(
+                    "No certified cap of %(country)s is loaded for %(date)s: a Collections Manager must load it "
+                    "before an agreement may carry interest.",
+                    country=country.name,
+                    date=fields.Date.to_string(today),
+                )
+            )
+        try:
+            interest.check_rate_within_cap(
+                self.interest_rate / 100.0,
+                self.rate_type,
+                caps,
+                today,
+                day_to,
+                periods_per_year=self.frequency if self.rate_type == "nominal_annual" else None,
+            )
+        except interest.InterestError as error:
+            if error.reason != "above_cap":
+                raise Rate._rate_error(error) from error
+            first_day, cap_ea = error.value
+            rate_ea = interest.to_effective_annual(
+                self.interest_rate / 100.0,
+                self.rate_type,
+                self.frequency if self.rate_type == "nominal_annual" else None,
+            )
+            rate_label, cap_label = format(rate_ea * 100, ".2f"), format(cap_ea * 100, ".2f")
+            raise UserError(
+                _(
+                    "The agreement's rate (%(rate)s%% E.A.) is above the legal cap in force on %(date)s: "
+                    "%(cap)s%% E.A. Charging above it loses the interest and may be the crime of usury: "
+                    "lower the rate.",
+                    rate=rate_label,
+                    date=fields.Date.to_string(first_day),
+                    cap=cap_label,
+                )
+            ) from error
+
     def _engine_installments(self):
         self.ensure_one()
         return tuple(
@@ -256,6 +319,7 @@ class CobranzaAgreement(models.Model):
                 )
             except payment_plans.PlanError as error:
                 raise agreement._plan_error(error) from error
+            agreement._check_interest_cap(agreement.installment_ids.mapped("date"))
 
     # ------------------------------------------------------------------ workflow
 
@@ -332,6 +396,7 @@ class CobranzaAgreement(models.Model):
                     "invoice_date": self.activation_date,
                     "invoice_date_due": last_date,
                     "invoice_origin": self.name,
+                    "cobranza_interest_document": True,
                     "invoice_line_ids": [
                         Command.create(
                             {

@@ -638,6 +638,11 @@ class CobranzaDunning(models.Model):
             offers |= move._cobranza_incentive_offers(self.date)[:1]
         return offers
 
+    def _settlement_offers(self):
+        """Settlement offers made to the customer and still open on the communication's date."""
+        self.ensure_one()
+        return self.env["cobranza.settlement.offer"]._open_offers(self.partner_id, self.company_id, self.date)
+
     def _notify_get_reply_to(self, default=None):
         """Customers answer their collector."""
         result = super()._notify_get_reply_to(default=default)

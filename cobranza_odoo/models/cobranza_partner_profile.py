@@ -75,6 +75,22 @@ class CobranzaPartnerProfile(models.Model):
         tracking=True,
         help="Instead of the segment's or company's program, for the invoices posted from now on.",
     )
+    interest_policy_id = fields.Many2one(
+        "cobranza.interest.policy",
+        string="Late Interest Policy",
+        tracking=True,
+        help="Instead of the segment's or company's policy. A policy that does not charge interest exempts "
+        "the customer.",
+    )
+    interest_charged_until = fields.Date(
+        string="Interest Charged Until",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The last period end the monthly interest run handled for this customer.",
+    )
+    interest_charge_count = fields.Integer(string="Interest Charges", compute="_compute_interest_counts")
+    settlement_offer_count = fields.Integer(string="Settlement Offers", compute="_compute_interest_counts")
     dunning_excluded = fields.Boolean(string="No Dunning", tracking=True)
     dunning_exclusion_reason = fields.Char(string="Why No Dunning", tracking=True)
     dunning_paused_until = fields.Date(string="Dunning Paused Until", tracking=True)
@@ -175,6 +191,7 @@ class CobranzaPartnerProfile(models.Model):
         "segment_lock_reason",
         "policy_id",
         "incentive_id",
+        "interest_policy_id",
         "dunning_excluded",
         "dunning_exclusion_reason",
     )
@@ -301,6 +318,70 @@ class CobranzaPartnerProfile(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_dunning_action")
         action["domain"] = [("partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id)]
         action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------------ late interest and settlements
+
+    def _interest_policy(self):
+        """The late interest policy that applies: the customer's own, its segment's, or the company's."""
+        self.ensure_one()
+        for policy in (
+            self.interest_policy_id,
+            self.segment_id.interest_policy_id,
+            self.company_id.cobranza_interest_policy_id,
+        ):
+            if policy.active:
+                return policy
+        return self.env["cobranza.interest.policy"]
+
+    def _compute_interest_counts(self):
+        Charge = self.env["cobranza.interest.charge"]
+        Offer = self.env["cobranza.settlement.offer"]
+        domain = [("partner_id", "in", self.partner_id.ids)]
+        charges = {
+            (partner, company): count
+            for partner, company, count in Charge._read_group(
+                [*domain, ("state", "!=", "cancelled")], ["partner_id", "company_id"], ["__count"]
+            )
+        }
+        offers = {
+            (partner, company): count
+            for partner, company, count in Offer._read_group(domain, ["partner_id", "company_id"], ["__count"])
+        }
+        for profile in self:
+            family = [
+                count
+                for (partner, company), count in charges.items()
+                if partner == profile.partner_id and company.root_id == profile.company_id
+            ]
+            profile.interest_charge_count = sum(family)
+            profile.settlement_offer_count = offers.get((profile.partner_id, profile.company_id), 0)
+
+    def action_charge_interest(self):
+        """Open the "Charge interest" wizard for this customer."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_interest_wizard_action")
+        action["context"] = {"default_profile_ids": [fields.Command.set(self.ids)]}
+        return action
+
+    def action_print_interest_statement(self):
+        """The interest statement (liquidación de intereses) of these customers, as of today."""
+        return self.env.ref("cobranza_odoo.action_report_interest_statement").report_action(self.partner_id)
+
+    def action_open_interest_charges(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_interest_charge_action")
+        action["domain"] = [
+            ("partner_id", "=", self.partner_id.id),
+            *ledger.company_family_domain(self.company_id),
+        ]
+        action["context"] = {}
+        return action
+
+    def action_open_settlement_offers(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_settlement_offer_action")
+        action["domain"] = [("partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id)]
+        action["context"] = {"default_partner_id": self.partner_id.id, "default_company_id": self.company_id.id}
         return action
 
     def _credit_action_override(self):

@@ -12,6 +12,11 @@ DunningLineFacts = namedtuple(
     "line_id move_id partner_id date_maturity residual level_id last_sent_date processed_on in_dispute in_legal",
 )
 LinePayment = namedtuple("LinePayment", "line_id date amount amount_currency")
+InterestLine = namedtuple(
+    "InterestLine",
+    "line_id move_id partner_id company_id currency_id date_maturity amount residual in_dispute settlements",
+)
+Settlement = namedtuple("Settlement", "date amount is_payment")
 
 
 class ExposureFacts(
@@ -432,11 +437,133 @@ class CobranzaReceivableFacts(models.AbstractModel):
             )
         )
 
+    # ------------------------------------------------------------------ late interest
+
+    @api.model
+    def _interest_lines(self, partner_ids, company, since, date_to, include_done=False):
+        """[InterestLine]: installments of posted customer invoices that may bear late interest up to ``date_to``.
+
+        An installment qualifies when it fell due before ``date_to``, is not itself interest (late
+        interest is never charged on interest), and is still open — or was settled on or after
+        ``since`` and is not marked as fully charged yet. ``amount`` (the original debt) and the
+        settlements are in the installment's own currency; ``settlements`` are every reconciliation
+        that lowered it, dated by the paying (or crediting) entry: real payments and bank statement
+        lines (``is_payment``), but also credit notes and reversals, since a credited debt no longer
+        bears interest. Exchange differences change nothing in the invoice's currency. ``include_done``:
+        also the installments settled since ``since`` that are fully charged (for statements).
+        """
+        if not partner_ids:
+            return []
+        self._flush_for_facts()
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT aml.id, aml.move_id, partner.commercial_partner_id, aml.company_id,
+                   COALESCE(aml.currency_id, aml.company_currency_id), %(due)s, aml.amount_currency,
+                   aml.amount_residual_currency, COALESCE(move.cobranza_dispute, FALSE)
+              FROM account_move_line aml
+              JOIN account_move move ON move.id = aml.move_id
+              JOIN res_partner partner ON partner.id = aml.partner_id
+             WHERE %(receivable)s
+               AND move.move_type = 'out_invoice'
+               AND NOT COALESCE(move.cobranza_interest_document, FALSE)
+               AND aml.balance > 0
+               AND %(due)s < %(date_to)s
+               AND partner.commercial_partner_id = ANY(%(partners)s)
+               AND %(company)s
+               AND (aml.amount_residual != 0 OR (
+                    (%(include_done)s OR NOT COALESCE(aml.cobranza_interest_done, FALSE))
+                    AND EXISTS (SELECT 1 FROM account_partial_reconcile part
+                                 WHERE part.debit_move_id = aml.id AND part.max_date >= %(since)s)))
+             ORDER BY partner.commercial_partner_id, %(due)s, aml.id
+            """,
+                due=ledger.due_date("aml"),
+                receivable=ledger.receivable_line("aml"),
+                date_to=date_to,
+                partners=list(partner_ids),
+                company=self._company_family_sql(company),
+                since=since,
+                include_done=include_done,
+            )
+        )
+        settlements = self._settlements_of_lines([row[0] for row in rows])
+        return [InterestLine(*row, settlements=tuple(settlements.get(row[0], ()))) for row in rows]
+
+    @api.model
+    def _settlements_of_lines(self, line_ids):
+        """{receivable line id: [Settlement]}: what lowered each line, in the line's currency, by date."""
+        if not line_ids:
+            return {}
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT part.debit_move_id, credit_line.date, part.debit_amount_currency, %(payment)s
+              FROM account_partial_reconcile part
+              JOIN account_move_line credit_line ON credit_line.id = part.credit_move_id
+              JOIN account_move credit_move ON credit_move.id = credit_line.move_id
+             WHERE part.debit_move_id = ANY(%(lines)s)
+             ORDER BY credit_line.date, part.id
+            """,
+                payment=ledger.real_payment_move("credit_move"),
+                lines=list(line_ids),
+            )
+        )
+        result = defaultdict(list)
+        for line_id, day, amount, is_payment in rows:
+            if amount:
+                result[line_id].append(Settlement(day, amount, is_payment))
+        return dict(result)
+
+    @api.model
+    def _interest_charged_ranges(self, line_ids):
+        """{receivable line id: [(date_from, date_to)]}: the days already charged (or waived) per installment.
+
+        Charges of a cancelled interest document do not count: their days are free to charge again.
+        """
+        if not line_ids:
+            return {}
+        self.env["cobranza.interest.charge"].flush_model(["move_line_id", "date_from", "date_to", "state"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT charge.move_line_id, charge.date_from, charge.date_to
+              FROM cobranza_interest_charge charge
+             WHERE charge.move_line_id = ANY(%s) AND charge.state != 'cancelled'
+             ORDER BY charge.date_from
+            """,
+                list(line_ids),
+            )
+        )
+        result = defaultdict(list)
+        for line_id, date_from, date_to in rows:
+            result[line_id].append((date_from, date_to))
+        return dict(result)
+
+    @api.model
+    def _moves_under_settlement_waiving_interest(self, move_ids):
+        """Ids of these invoices covered by a settlement offer still open that waives the interest."""
+        if not move_ids:
+            return set()
+        self.env["cobranza.settlement.offer"].flush_model(["state", "waive_interest", "move_ids"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT DISTINCT rel.move_id
+              FROM cobranza_settlement_offer_move_rel rel
+              JOIN cobranza_settlement_offer offer ON offer.id = rel.offer_id
+             WHERE offer.state IN ('to_approve', 'offered') AND offer.waive_interest AND rel.move_id = ANY(%s)
+            """,
+                list(move_ids),
+            )
+        )
+        return {row[0] for row in rows}
+
     # ------------------------------------------------------------------ agreements
 
     @api.model
-    def _lines_under_agreement(self, line_ids):
-        """Ids of these receivable lines (installments) covered by an active, so far honoured, agreement."""
+    def _lines_under_agreement(self, line_ids, states=("active",)):
+        """Ids of these receivable lines (installments) covered by an agreement in ``states`` (by default an
+        active, so far honoured, agreement)."""
         if not line_ids:
             return set()
         self.env["cobranza.agreement"].flush_model(["state", "line_ids"])
@@ -446,8 +573,9 @@ class CobranzaReceivableFacts(models.AbstractModel):
             SELECT DISTINCT rel.move_line_id
               FROM cobranza_agreement_move_line_rel rel
               JOIN cobranza_agreement agreement ON agreement.id = rel.agreement_id
-             WHERE agreement.state = 'active' AND rel.move_line_id = ANY(%s)
+             WHERE agreement.state = ANY(%s) AND rel.move_line_id = ANY(%s)
             """,
+                list(states),
                 list(line_ids),
             )
         )

@@ -50,6 +50,11 @@ class CobranzaSegment(models.Model):
         string="Early-Payment Incentive",
         help="Offered on the invoices of this segment's customers, instead of the company's default program.",
     )
+    interest_policy_id = fields.Many2one(
+        "cobranza.interest.policy",
+        string="Late Interest Policy",
+        help="Late-payment interest of this segment's customers, instead of the company's default policy.",
+    )
     customer_count = fields.Integer(string="Customers", compute="_compute_customer_count")
 
     @api.constrains("hold_days")

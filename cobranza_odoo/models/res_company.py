@@ -113,6 +113,25 @@ class ResCompany(models.Model):
         domain="[('account_type', 'in', ('income', 'income_other'))]",
         help="Income account of the interest invoices of payment agreements.",
     )
+    cobranza_interest_policy_id = fields.Many2one(
+        "cobranza.interest.policy",
+        string="Default Late Interest Policy",
+        help="Late-payment interest of the customers whose segment or profile does not choose another policy. "
+        "Empty: no late interest unless a segment or customer has a policy.",
+    )
+    cobranza_settlement_approval_amount = fields.Monetary(
+        string="Approve Settlements Waiving More Than",
+        currency_field="currency_id",
+        help="Settlement offers waiving more than this amount wait for a Collections Manager "
+        "(0: every offer that waives something).",
+    )
+    cobranza_settlement_account_id = fields.Many2one(
+        "account.account",
+        string="Settlement Discount Account",
+        domain="[('account_type', 'in', ('expense', 'income', 'income_other'))]",
+        help="Where the principal waived by fulfilled settlement offers is booked. Empty: against the income "
+        "account of the invoice's first line.",
+    )
     cobranza_payment_instructions = fields.Html(
         string="How to Pay",
         translate=True,

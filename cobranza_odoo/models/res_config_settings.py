@@ -32,6 +32,13 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.cobranza_agreement_reminder_days", readonly=False
     )
     cobranza_interest_account_id = fields.Many2one(related="company_id.cobranza_interest_account_id", readonly=False)
+    cobranza_interest_policy_id = fields.Many2one(related="company_id.cobranza_interest_policy_id", readonly=False)
+    cobranza_settlement_approval_amount = fields.Monetary(
+        related="company_id.cobranza_settlement_approval_amount", readonly=False
+    )
+    cobranza_settlement_account_id = fields.Many2one(
+        related="company_id.cobranza_settlement_account_id", readonly=False
+    )
     cobranza_grace_days = fields.Integer(related="company_id.cobranza_grace_days", readonly=False)
     cobranza_tolerance_amount = fields.Monetary(related="company_id.cobranza_tolerance_amount", readonly=False)
     cobranza_aging_buckets = fields.Char(related="company_id.cobranza_aging_buckets", readonly=False)

@@ -91,5 +91,16 @@ class ReportCustomerStatement(models.AbstractModel):
                 for payment in payments
             ],
             "payment_days": payment_days,
+            "offers": [
+                {
+                    "name": offer.name,
+                    "amount_to_pay": offer.amount_to_pay,
+                    "deadline": offer.deadline,
+                    "waived_amount": offer.waived_amount,
+                    "currency": offer.currency_id,
+                    "documents": ", ".join((offer.move_ids | offer.interest_move_ids).mapped("name")),
+                }
+                for offer in self.env["cobranza.settlement.offer"]._open_offers(partner, company, today)
+            ],
             "credit": partner.with_company(company).sudo().cobranza_credit_check(0.0),
         }

@@ -8,3 +8,4 @@ from . import cobranza_xlsx_export_wizard
 from . import account_payment_register
 from . import cobranza_call_log_wizard
 from . import cobranza_bureau_report_wizard
+from . import cobranza_interest_wizard

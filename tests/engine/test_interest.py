@@ -489,3 +489,30 @@ def test_a_waiver_above_the_threshold_needs_a_managers_approval():
     with pytest.raises(interest.InterestError) as error:
         interest.settlement_waiver(1000.0, 0.0, False, 101)
     assert error.value.reason == "bad_percent"
+
+
+def test_a_waiver_is_written_off_on_the_covered_documents_in_order_never_beyond_their_debt():
+    assert interest.allocate_in_order(150.0, [100.0, 80.0, 20.0]) == (100.0, 50.0, 0.0)
+    assert interest.allocate_in_order(500.0, [100.0, 80.0]) == (100.0, 80.0)
+    assert interest.allocate_in_order(0.0, [100.0]) == (0.0,)
+    assert interest.allocate_in_order(33_333.4, [10_000.0, 50_000.0], rounding=1.0) == (10_000.0, 23_333.0)
+    with pytest.raises(interest.InterestError) as error:
+        interest.allocate_in_order(-1.0, [100.0])
+    assert error.value.reason == "negative_amount"
+
+
+@given(
+    amount=st.floats(min_value=0, max_value=1e7, allow_nan=False),
+    opens=st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), max_size=6),
+)
+def test_allocations_add_up_to_the_smaller_of_the_amount_and_the_debt(amount, opens):
+    shares = interest.allocate_in_order(amount, opens)
+    assert all(0 <= share <= round_money(debt, 0.01) for share, debt in zip(shares, opens, strict=True))
+    expected = min(round_money(amount, 0.01), round_money(sum(round_money(debt, 0.01) for debt in opens), 0.01))
+    assert round_money(sum(shares), 0.01) == pytest.approx(expected, abs=0.011)
+
+
+def test_the_monthly_run_posts_the_last_complete_month():
+    assert interest.last_complete_month(date(2026, 1, 1)) == (date(2025, 12, 1), date(2025, 12, 31))
+    assert interest.last_complete_month(date(2026, 3, 15)) == (date(2026, 2, 1), date(2026, 2, 28))
+    assert interest.last_complete_month(date(2028, 3, 31)) == (date(2028, 2, 1), date(2028, 2, 29))
