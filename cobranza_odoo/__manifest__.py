@@ -23,6 +23,7 @@
         "data/cobranza_bureau_data.xml",
         "data/cobranza_interest_data.xml",
         "data/cobranza_interest_rate_data.xml",
+        "reports/report_searchable_text.xml",
         "reports/report_agreement.xml",
         "reports/report_dunning_letter.xml",
         "reports/report_customer_statement.xml",

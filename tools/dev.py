@@ -37,7 +37,18 @@ DB_MARK = "created by cobranza_odoo ./dev"
 PRIVATE_PG_DIR = LOCAL / "postgres"
 DEFAULT_PRIVATE_PORT = 54329
 OFFICIAL_ODOO_SOURCE = "https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz"
-SYSTEM_PACKAGES = ["wkhtmltopdf", "libpq-dev", "libldap2-dev", "libsasl2-dev", "postgresql"]
+# wkhtmltopdf prints the letters; DejaVu is the font their text is written in (real, searchable text);
+# poppler-utils checks PDFs (pdftotext); Chromium runs the browser tours.
+SYSTEM_PACKAGES = [
+    "wkhtmltopdf",
+    "fonts-dejavu-core",
+    "poppler-utils",
+    "chromium",
+    "libpq-dev",
+    "libldap2-dev",
+    "libsasl2-dev",
+    "postgresql",
+]
 
 # Odoo's own test classes that must keep passing with the addon (and its demo data) installed.
 STANDARD_TEST_TAGS = [

@@ -58,10 +58,17 @@ class ConditionResult:
 
 @dataclass(frozen=True)
 class Classification:
-    """The winning segment (None if none holds) and the conditions that made it win."""
+    """The winning segment (None if none holds), the conditions that made it win, and for each segment
+    checked before it, the conditions that failed: ``missed`` = ((segment key, (ConditionResult, ...)), ...)."""
 
     segment_key: object
     conditions: tuple = ()
+    missed: tuple = ()
+
+    @property
+    def closest_miss(self):
+        """(segment key, failed conditions) of the segment just before the winner: why not one better."""
+        return self.missed[-1] if self.missed else None
 
 
 def validate_conditions(conditions):
@@ -100,12 +107,14 @@ def evaluate(metrics, segment):
 
 
 def classify(metrics, segments):
-    """The first segment, by sequence, whose conditions all hold."""
+    """The first segment, by sequence, whose conditions all hold (and why the earlier ones did not)."""
+    missed = []
     for segment in sorted(segments, key=lambda item: item.sequence):
         results = evaluate(metrics, segment)
         if all(result.holds for result in results):
-            return Classification(segment.key, tuple(results))
-    return Classification(None)
+            return Classification(segment.key, tuple(results), tuple(missed))
+        missed.append((segment.key, tuple(result for result in results if not result.holds)))
+    return Classification(None, (), tuple(missed))
 
 
 def first_failed_condition(metrics, segment):

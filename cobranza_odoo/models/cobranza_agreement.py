@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_date
 
 from ..engine import interest, payment_plans
 from . import ledger_fragments as ledger
@@ -269,7 +270,7 @@ class CobranzaAgreement(models.Model):
                     "No certified cap of %(country)s is loaded for %(date)s: a Collections Manager must load it "
                     "before an agreement may carry interest.",
                     country=country.name,
-                    date=fields.Date.to_string(today),
+                    date=format_date(self.env, today),
                 )
             )
         try:
@@ -297,7 +298,7 @@ class CobranzaAgreement(models.Model):
                     "%(cap)s%% E.A. Charging above it loses the interest and may be the crime of usury: "
                     "lower the rate.",
                     rate=rate_label,
-                    date=fields.Date.to_string(first_day),
+                    date=format_date(self.env, first_day),
                     cap=cap_label,
                 )
             ) from error

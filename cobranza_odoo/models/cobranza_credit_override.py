@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_date
 
 from ..engine import credit as credit_rules
 
@@ -203,6 +204,6 @@ class CobranzaCreditOverride(models.Model):
                     "Credit check passed with the approval of %(manager)s (up to %(amount)s, valid until %(date)s).",
                     manager=override.approved_by_id.name,
                     amount=override.currency_id.format(override.approved_amount),
-                    date=override.expiry_date,
+                    date=format_date(self.env, override.expiry_date),
                 )
             )

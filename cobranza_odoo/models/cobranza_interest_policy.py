@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
 from ..engine import interest
 from .selections import INTEREST_CREDIT_TYPES, INTEREST_PERIODICITIES, INTEREST_RATE_TYPES
@@ -155,7 +156,7 @@ class CobranzaInterestPolicy(models.Model):
                 "Load the certified interest rate of %(country)s (%(type)s) from %(date)s",
                 country=policy.country_id.name,
                 type=labels.get(policy.credit_type),
-                date=fields.Date.to_string(first),
+                date=format_date(self.env, first),
             )
             existing = policy.sudo().activity_ids.filtered(
                 lambda activity, summary=summary: activity.summary == summary

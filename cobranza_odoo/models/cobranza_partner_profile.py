@@ -96,6 +96,7 @@ class CobranzaPartnerProfile(models.Model):
     dunning_paused_until = fields.Date(string="Dunning Paused Until", tracking=True)
     dunning_checked_on = fields.Date(readonly=True, copy=False, index=True)
     dunning_count = fields.Integer(string="Reminders", compute="_compute_dunning_count")
+    open_invoice_count = fields.Integer(string="Open Invoices", compute="_compute_open_invoice_count")
     agreement_count = fields.Integer(string="Agreements", compute="_compute_agreement_count")
 
     segment_id = fields.Many2one("cobranza.segment", string="Segment", tracking=True, index=True, copy=False)
@@ -251,17 +252,27 @@ class CobranzaPartnerProfile(models.Model):
         """Values of a new profile; localisations and integrators add their defaults here."""
         return {"partner_id": partner.id, "company_id": company.id}
 
-    def action_open_invoices(self):
-        """Open customer invoices of this customer in this company."""
+    def _open_invoices_domain(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.account_move_action_cobranza_invoices")
-        action["domain"] = [
+        return [
             ("move_type", "=", "out_invoice"),
             ("state", "=", "posted"),
             ("payment_state", "in", ("not_paid", "partial")),
             ("commercial_partner_id", "=", self.partner_id.id),
             *ledger.company_family_domain(self.company_id),
         ]
+
+    def _compute_open_invoice_count(self):
+        for profile in self:
+            profile.open_invoice_count = (
+                self.env["account.move"].search_count(profile._open_invoices_domain()) if profile.partner_id else 0
+            )
+
+    def action_open_invoices(self):
+        """Open customer invoices of this customer in this company."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.account_move_action_cobranza_invoices")
+        action["domain"] = self._open_invoices_domain()
         action["context"] = {"default_move_type": "out_invoice"}
         return action
 

@@ -83,6 +83,8 @@ class CobranzaProfileRefresh(models.AbstractModel):
         broken = Facts._broken_promise_counts(partners.ids, company, window_start)
         credit_facts = partners._cobranza_credit_facts(company)
         segments = self.env["cobranza.segment"]._for_company(company)
+        # reasons are stored text: written in the company's language, the collections team's
+        lang = company.partner_id.lang or self.env.lang
         engine_segments = [segment._engine_segment() for segment in segments]
         changes = []
         updates = {}
@@ -113,7 +115,7 @@ class CobranzaProfileRefresh(models.AbstractModel):
                 result = segmentation.classify(metrics, engine_segments)
                 segment = segments.browse(result.segment_key) if result.segment_key else profile.segment_id
                 if result.segment_key and segment != profile.segment_id:
-                    reason = self._segment_reason(result)
+                    reason = self.with_context(lang=lang)._segment_reason(result, segments)
                     values.update(segment_id=segment.id, segment_reason=reason, segment_date=today)
                     changes.append((profile, profile.segment_id, segment, reason))
                 if not profile.collector_id and segment.collector_id:
@@ -126,12 +128,21 @@ class CobranzaProfileRefresh(models.AbstractModel):
         self._refresh_statuses(profiles, today, company)
 
     @api.model
-    def _segment_reason(self, result):
-        """Why the engine chose this segment, in the user's words."""
+    def _segment_reason(self, result, segments):
+        """Why the engine chose this segment, in words: the rules it met, or — for a segment without
+        rules — the rules of the segment just before it that the customer did not meet."""
         Rule = self.env["cobranza.segment.rule"]
-        return "\n".join(Rule._describe(condition) for condition in result.conditions) or _(
-            "Catch-all segment: no rule to meet."
-        )
+        if result.conditions:
+            return "\n".join(Rule._describe(condition) for condition in result.conditions)
+        if result.closest_miss:
+            key, failed = result.closest_miss
+            return "\n".join(
+                [
+                    _("Not in %s because:", segments.browse(key).with_context(lang=self.env.lang).name),
+                    *(Rule._describe(condition) for condition in failed),
+                ]
+            )
+        return _("Catch-all segment: no rule to meet.")
 
     @api.model
     def _refresh_statuses(self, profiles, today, company=None):

@@ -37,7 +37,11 @@ class CobranzaSegmentRule(models.Model):
     def _compute_display_name(self):
         labels = dict(self._fields["condition"]._description_selection(self.env))
         for rule in self:
-            rule.display_name = _("%(condition)s %(value)s", condition=labels.get(rule.condition, ""), value=rule.value)
+            rule.display_name = _(
+                "%(condition)s %(value)s",
+                condition=labels.get(rule.condition, ""),
+                value=_format_number(rule.value or 0),
+            )
 
     @api.model
     def _describe(self, result):

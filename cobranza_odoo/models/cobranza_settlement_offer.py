@@ -1,5 +1,6 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_date
 
 from ..engine import interest
 from . import ledger_fragments as ledger
@@ -258,7 +259,7 @@ class CobranzaSettlementOffer(models.Model):
                 body=_(
                     "Offer made: pay %(amount)s by %(date)s and %(waived)s is waived.",
                     amount=offer.currency_id.format(offer.amount_to_pay),
-                    date=fields.Date.to_string(offer.deadline),
+                    date=format_date(self.env, offer.deadline),
                     waived=offer.currency_id.format(offer.waived_amount),
                 )
             )

@@ -301,7 +301,8 @@ class ResPartner(models.Model):
         def money(amount):
             return format_amount(self.env, amount or 0.0, company.currency_id)
 
-        customer = self.commercial_partner_id.display_name
+        # the name alone: in a quotation the partner's display name carries its whole address
+        customer = self.commercial_partner_id.name
         if decision.outcome == "block":
             title = _("%(customer)s is stopped by the credit check.", customer=customer)
         elif decision.outcome == "warn":
@@ -344,13 +345,16 @@ class ResPartner(models.Model):
                     available=money(decision.available),
                 )
             )
-        lines.append(
-            _(
-                "Overdue: %(overdue)s (oldest installment %(days)s days late).",
-                overdue=money(decision.overdue_amount),
-                days=decision.oldest_days_overdue,
+        if decision.overdue_amount > 0:
+            lines.append(
+                _(
+                    "Overdue: %(overdue)s (oldest installment %(days)s days late).",
+                    overdue=money(decision.overdue_amount),
+                    days=decision.oldest_days_overdue,
+                )
             )
-        )
+        else:
+            lines.append(_("Nothing overdue."))
         if with_approvers:
             approvers = company._cobranza_managers()
             lines.append(_("Who can approve an exception: %s.", ", ".join(approvers.mapped("name")) or _("nobody yet")))

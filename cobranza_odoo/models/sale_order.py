@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.tools import format_date
 
 
 class SaleOrder(models.Model):
@@ -9,7 +10,13 @@ class SaleOrder(models.Model):
         "cobranza.credit.override", "sale_order_id", string="Credit Approvals", readonly=True
     )
     cobranza_credit_status = fields.Selection(
-        [("allow", "Within credit"), ("warn", "Credit warning"), ("block", "Credit blocked")],
+        [
+            ("allow", "Within credit"),
+            ("warn", "Credit warning"),
+            ("block", "Credit blocked"),
+            ("requested", "Approval requested"),
+            ("approved", "Exception approved"),
+        ],
         string="Credit Status",
         compute="_compute_cobranza_credit_status",
         help="What the collections credit check says about confirming this quotation now.",
@@ -29,11 +36,37 @@ class SaleOrder(models.Model):
                 and enforced[order.company_id.root_id]
             )
         )
+        Override = self.env["cobranza.credit.override"].sudo()
         for order, decision in pending._cobranza_credit_decisions().items():
             order.cobranza_credit_status = decision.outcome
             if decision.reasons:
                 order.cobranza_credit_message = order._cobranza_credit_partner()._cobranza_credit_text(
                     decision, order.company_id, with_approvers=decision.outcome == "block"
+                )
+            if decision.outcome != "block" or not order._origin:
+                continue
+            # The block is already being handled: say so instead of repeating it.
+            approval = Override._find_usable(order._origin, order._cobranza_credit_amount())
+            requested = Override.search(
+                [("sale_order_id", "=", order._origin.id), ("state", "=", "requested")], limit=1
+            )
+            if approval:
+                order.cobranza_credit_status = "approved"
+                order.cobranza_credit_message = _(
+                    "Credit exception approved by %(manager)s up to %(amount)s, valid until %(date)s: "
+                    "the order can be confirmed.",
+                    manager=approval.approved_by_id.name,
+                    amount=approval.currency_id.format(approval.approved_amount),
+                    date=format_date(self.env, approval.expiry_date),
+                )
+            elif requested:
+                order.cobranza_credit_status = "requested"
+                order.cobranza_credit_message = _(
+                    "Approval requested by %(user)s on %(date)s: waiting for %(managers)s.",
+                    user=requested.requested_by_id.name,
+                    date=format_date(self.env, requested.create_date),
+                    managers=", ".join(order.company_id.root_id._cobranza_managers().mapped("name"))
+                    or _("a Collections Manager"),
                 )
 
     def _cobranza_credit_partner(self):

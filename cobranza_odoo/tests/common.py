@@ -101,6 +101,10 @@ class CobranzaCommon(AccountTestInvoicingCommon):
         self.assertGreaterEqual(len(PdfReader(io.BytesIO(content)).pages), 1)
         return content
 
+    def _pdf_text(self, content):
+        """The text a reader (or a search) gets out of a PDF: real text, not drawn outlines."""
+        return " ".join(" ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages).split())
+
     def _report_text(self, report_ref, res_ids):
         """The text of a report as wkhtmltopdf receives it (text extraction from the PDF itself
         depends on which fonts wkhtmltopdf could load, so content is checked on this)."""

@@ -34,7 +34,8 @@ class TestCustomerStatement(CobranzaCommon):
         self.assertEqual([payment["amount"] for payment in statement["payments"]], [200.0])
 
     def test_statement_renders_as_a_real_pdf(self):
-        self._render_pdf("cobranza_odoo.action_report_customer_statement", self.customer.ids)
+        pdf = self._render_pdf("cobranza_odoo.action_report_customer_statement", self.customer.ids)
+        self.assertIn(self.customer.name, self._pdf_text(pdf), "the statement's text is real text in the PDF")
         text = self._report_text("cobranza_odoo.action_report_customer_statement", self.customer.ids)
         for expected in (
             "Account Statement",

@@ -142,7 +142,10 @@ class TestDunning(CobranzaCommon):
     def test_letter_renders_as_a_real_pdf_with_the_invoices(self):
         dunnings, _levels = self._on(0, send=False)
         self.assertEqual(dunnings.state, "draft")
-        self._render_pdf("cobranza_odoo.action_report_dunning_letter", dunnings.ids)
+        pdf = self._render_pdf("cobranza_odoo.action_report_dunning_letter", dunnings.ids)
+        searchable = self._pdf_text(pdf)
+        self.assertIn(self.inv_late.name, searchable, "the letter's text is real text in the PDF")
+        self.assertIn("Ferretería Central", searchable)
         text = self._report_text("cobranza_odoo.action_report_dunning_letter", dunnings.ids)
         for expected in (self.customer.name, self.inv_late.name, self.inv_partial.name, "700.00", "How to pay"):
             self.assertIn(expected, text)

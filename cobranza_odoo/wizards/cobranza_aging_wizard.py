@@ -1,4 +1,5 @@
 from odoo import Command, _, fields, models
+from odoo.tools import format_date
 
 from ..engine import aging
 
@@ -57,7 +58,7 @@ class CobranzaAgingWizard(models.TransientModel):
         )
         return {
             "type": "ir.actions.act_window",
-            "name": _("Aging at %s", fields.Date.to_string(self.at_date)),
+            "name": _("Aging at %s", format_date(self.env, self.at_date)),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
@@ -68,7 +69,7 @@ class CobranzaAgingWizard(models.TransientModel):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Aging at %s", fields.Date.to_string(self.at_date)),
+            "name": _("Aging at %s", format_date(self.env, self.at_date)),
             "res_model": "cobranza.aging.wizard.line",
             "view_mode": "pivot,list",
             "domain": [("wizard_id", "=", self.id)],

@@ -105,7 +105,21 @@ class CobranzaCreditCheckWizard(models.TransientModel):
                 reason=self.request_reason,
             )
         )
-        return {"type": "ir.actions.act_window_close"}
+        managers = self.company_id._cobranza_managers().mapped("name")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": _("Approval requested"),
+                "message": _(
+                    "%(managers)s will decide; you will be told in the chatter of %(document)s.",
+                    managers=", ".join(managers) or _("A Collections Manager"),
+                    document=self._document().display_name,
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def action_approve_and_proceed(self):
         self.ensure_one()

@@ -22,6 +22,9 @@ class CobranzaDunningRunWizard(models.TransientModel):
         help="Leave empty for every customer with open receivables.",
     )
     line_ids = fields.One2many("cobranza.dunning.run.wizard.line", "wizard_id", string="Preview", readonly=True)
+    customer_ids = fields.One2many(
+        "cobranza.dunning.run.wizard.customer", "wizard_id", string="Customers", readonly=True
+    )
     planned_count = fields.Integer(string="Installments to Remind", compute="_compute_counts")
     customer_count = fields.Integer(string="Customers to Remind", compute="_compute_counts")
     previewed = fields.Boolean(readonly=True)
@@ -90,8 +93,48 @@ class CobranzaDunningRunWizard(models.TransientModel):
             row.setdefault("amount", line.amount_residual)
             row.setdefault("days_late", (self.date - (line.date_maturity or line.date)).days)
         self.line_ids = [fields.Command.clear()] + [fields.Command.create(row) for row in rows]
+        self.customer_ids = [fields.Command.clear()] + [
+            fields.Command.create(values) for values in self._customer_summary(plans, rows, notes)
+        ]
         self.previewed = True
         return self._reopen()
+
+    def _customer_summary(self, plans, rows, notes):
+        """One line per customer: the level it gets, how many installments, how much, the contact rules."""
+        summary = []
+        by_partner = {}
+        for row in rows:
+            by_partner.setdefault(row["partner_id"], []).append(row)
+        for profile, (_policy, _customer, plan) in plans.items():
+            partner_rows = by_partner.get(profile.partner_id.id, [])
+            planned = [row for row in partner_rows if row["decision"] == "planned"]
+            if not partner_rows:
+                continue
+            top = plan.communications[-1].level_key if plan.communications else False
+            summary.append(
+                {
+                    "partner_id": profile.partner_id.id,
+                    "level_id": top,
+                    "planned_count": len(planned),
+                    "skipped_count": len(partner_rows) - len(planned),
+                    "amount": sum(row["amount"] for row in planned),
+                    "contact_note": notes.get((profile.id, top), False),
+                }
+            )
+        return summary
+
+    def action_open_lines(self):
+        """Every line of the preview in a full list, grouped by customer."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Dunning Preview"),
+            "res_model": "cobranza.dunning.run.wizard.line",
+            "view_mode": "list",
+            "domain": [("wizard_id", "=", self.id)],
+            "context": {"group_by": ["partner_id"]},
+            "target": "current",
+        }
 
     def _contact_notes(self, plans):
         """{(profile id, level id): why the contact rules would defer or refuse it now}."""
@@ -171,6 +214,7 @@ class CobranzaDunningRunWizard(models.TransientModel):
     def _reopen(self):
         return {
             "type": "ir.actions.act_window",
+            "name": _("Run Dunning"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",

@@ -59,10 +59,12 @@ class CobranzaXlsxExportWizard(models.TransientModel):
                 "res_id": self.id,
             }
         )
+        # Opened aside (the browser downloads it), and the dialog closes.
         return {
             "type": "ir.actions.act_url",
             "url": f"/web/content/{self.attachment_id.id}?download=true",
-            "target": "download",
+            "target": "new",
+            "close": True,
         }
 
     def _stream(self, query):

@@ -96,3 +96,21 @@ def test_impossible_rules_are_refused(conditions, reason):
     with pytest.raises(SegmentRuleError) as error:
         validate_conditions(conditions)
     assert error.value.reason == reason
+
+
+def test_a_catch_all_segment_says_which_rules_of_the_segment_before_it_failed():
+    from cobranza_engine.payment_behaviour import Metrics
+    from cobranza_engine.segmentation import Segment, classify
+
+    segments = [
+        Segment("A", 1, {"min_on_time_ratio": 0.9}),
+        Segment("C", 2, {"min_on_time_ratio": 0.5, "max_worst_days_overdue": 60}),
+        Segment("D", 3, {}),
+    ]
+    metrics = Metrics(paid_invoices=10, on_time_ratio=0.3, worst_days_overdue=90)
+    result = classify(metrics, segments)
+    assert result.segment_key == "D"
+    key, failed = result.closest_miss
+    assert key == "C"
+    assert {item.condition for item in failed} == {"min_on_time_ratio", "max_worst_days_overdue"}
+    assert [key for key, _failed in result.missed] == ["A", "C"]
