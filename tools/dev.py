@@ -37,7 +37,7 @@ DB_MARK = "created by cobranza_odoo ./dev"
 PRIVATE_PG_DIR = LOCAL / "postgres"
 DEFAULT_PRIVATE_PORT = 54329
 OFFICIAL_ODOO_SOURCE = "https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz"
-SYSTEM_PACKAGES = ["wkhtmltopdf", "libpq-dev", "libldap2-dev", "libsasl2-dev", "postgresql"]
+SYSTEM_PACKAGES = ["wkhtmltopdf", "libpq-dev", "libldap2-dev", "libsasl2-dev", "postgresql", "chromium"]
 
 # Odoo's own test classes that must keep passing with the addon (and its demo data) installed.
 STANDARD_TEST_TAGS = [

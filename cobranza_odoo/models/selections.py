@@ -20,3 +20,9 @@ CONTACT_CHANNELS = [
     ("visit", "Visit"),
     ("letter", "Letter"),
 ]
+
+# Channels a customer contacts the company through on their own (only in the contact log: nobody
+# is contacted through them, so the contact rules never ask about them).
+INBOUND_CHANNELS = [
+    ("portal", "Customer portal"),
+]

@@ -17,3 +17,4 @@ from . import test_dunning_concurrency
 from . import test_ledger_reader
 from . import test_contact_rules
 from . import test_bureau
+from . import test_portal
