@@ -219,12 +219,14 @@ class CobranzaCustomerPortal(PortalAccount):
         kwargs.pop("payment_reference", None)  # the reference is the reminder's or the invoices' own
         self._validate_transaction_kwargs(kwargs)
         user = request.env.user
-        partner = user.partner_id if not user._is_public() else profile.partner_id
+        # The customer pays: their own portal user, else (a signed link) the customer itself.
+        own = not user._is_public() and user.partner_id.commercial_partner_id == profile.partner_id
+        partner = user.partner_id if own else profile.partner_id
         kwargs.update({"amount": group["total"], "currency_id": currency.id, "partner_id": partner.id})
         transaction = self._create_transaction(
             custom_create_values={
                 "invoice_ids": [Command.set(group["moves"].ids)],
-                "cobranza_discounts": {str(move_id): amount for move_id, amount in group["discounts"].items()},
+                "cobranza_discounts": {str(move_id): discount for move_id, discount in group["discounts"].items()},
             },
             reference_prefix=dunning.name if dunning else None,
             **kwargs,
