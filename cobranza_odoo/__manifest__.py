@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "cobranza_odoo developers",
     "application": True,
-    "depends": ["account", "sale", "mail", "phone_validation", "sms"],
+    "depends": ["account", "account_payment", "portal", "sale", "mail", "phone_validation", "sms"],
     "external_dependencies": {"python": ["phonenumbers", "xlsxwriter", "holidays"]},
     "data": [
         "security/cobranza_security.xml",
@@ -55,10 +55,16 @@
         "wizards/cobranza_report_wizard_views.xml",
         "views/cobranza_menus.xml",
         "views/cobranza_bureau_views.xml",
+        "views/cobranza_portal_templates.xml",
     ],
     "demo": [
         "demo/cobranza_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "cobranza_odoo/static/tests/tours/*.js",
+        ],
+    },
     "images": ["static/description/icon.png"],
     "installable": True,
 }

@@ -27,6 +27,7 @@ from . import cobranza_agreement_installment
 from . import cobranza_dunning_line
 from . import sale_order
 from . import payment_transaction
+from . import cobranza_portal
 from . import cobranza_kpi_snapshot
 from . import cobranza_kpi_snapshot_line
 from . import cobranza_demo_portfolio

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .selections import CONTACT_CHANNELS
+from .selections import CONTACT_CHANNELS, INBOUND_CHANNELS
 
 OUTCOMES = [
     ("sent", "Sent"),
@@ -34,7 +34,7 @@ class CobranzaContactLog(models.Model):
     )
     date = fields.Datetime(required=True, index=True, readonly=True, default=fields.Datetime.now)
     user_id = fields.Many2one("res.users", string="By", readonly=True, default=lambda self: self.env.user)
-    channel = fields.Selection(CONTACT_CHANNELS, required=True, readonly=True)
+    channel = fields.Selection(CONTACT_CHANNELS + INBOUND_CHANNELS, required=True, readonly=True)
     direction = fields.Selection(
         [("outbound", "To the customer"), ("inbound", "From the customer")],
         required=True,

@@ -630,6 +630,18 @@ class CobranzaDunning(models.Model):
                     dunning._record_failure(error)
         return self
 
+    def _portal_links(self):
+        """The links a reminder carries: to pay everything it lists, to the customer's statement and to
+        each invoice's own page (where Odoo pays it online), all signed with tokens so that no portal
+        user is needed."""
+        self.ensure_one()
+        profile = self.env["cobranza.partner.profile"].sudo()._get_profiles(self.partner_id, self.company_id)
+        return {
+            "pay": profile._portal_pay_url(dunning=self),
+            "statement": profile._portal_url(),
+            "invoices": self.env["cobranza.portal"]._invoice_urls(self.line_ids.move_id),
+        }
+
     def _incentive_offers(self):
         """Early-payment discounts still open on the communication's date for its invoices."""
         self.ensure_one()

@@ -1,8 +1,13 @@
+import uuid
+from urllib.parse import urlencode
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import mute_logger
 from psycopg2 import IntegrityError
 
+from ..engine import self_service
+from . import bulk_write
 from . import ledger_fragments as ledger
 from .selections import COLLECTION_STATUSES
 
@@ -13,11 +18,15 @@ class CobranzaPartnerProfile(models.Model):
     Everything that changes daily or differs per company lives here rather than on
     res.partner: collector, holds, segment, status, metrics. Profiles are created on
     demand by ``_get_profiles``; nobody has to create them by hand.
+
+    It is also the customer's own statement in the portal (``/my/collections/<id>``): its access
+    token signs the links of reminders and statements, so a customer without a portal user opens
+    them (a new token revokes every link sent).
     """
 
     _name = "cobranza.partner.profile"
     _description = "Customer Collections Profile"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
     _order = "partner_id, company_id"
     _rec_name = "partner_id"
     _check_company_auto = True
@@ -154,6 +163,49 @@ class CobranzaPartnerProfile(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("cobranza_odoo.cobranza_call_log_wizard_action")
         action["context"] = {"default_partner_id": self.partner_id.id}
         return action
+
+    # ------------------------------------------------------------------ the customer's portal
+
+    def _compute_access_url(self):
+        for profile in self:
+            profile.access_url = f"/my/collections/{profile.id}"
+
+    def _portal_ensure_tokens(self):
+        """Give every one of these profiles its access token (one UPDATE for those without)."""
+        missing = self.filtered(lambda profile: not profile.access_token)
+        if missing:
+            bulk_write.bulk_update(
+                self.sudo(),
+                {profile.id: {"access_token": str(uuid.uuid4())} for profile in missing},
+                tracked_elsewhere=("access_token",),
+            )
+        return self
+
+    def _portal_url(self, suffix="", **params):
+        """Absolute, signed link to the customer's statement page (or one of its pages, ``suffix``)."""
+        self.ensure_one()
+        self._portal_ensure_tokens()
+        query = urlencode({"access_token": self.access_token, **{key: value for key, value in params.items() if value}})
+        return f"{self.get_base_url()}{self.access_url}{suffix}?{query}"
+
+    def _portal_pay_url(self, dunning=None, scope="all"):
+        """Signed link paying what a reminder lists (``dunning``), or the customer's overdue or open items."""
+        self.ensure_one()
+        if dunning:
+            return self._portal_url("/pay", dunning_id=dunning.id)
+        return self._portal_url("/pay", scope=scope)
+
+    def action_portal_preview(self):
+        """Open the customer's statement page as the customer sees it (its signed link)."""
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "url": self._portal_url(), "target": "new"}
+
+    def _portal_promise_max_days(self):
+        """How many days ahead this customer may promise to pay from the portal (0: not at all)."""
+        self.ensure_one()
+        return self_service.promise_max_days(
+            self.company_id.cobranza_portal_promise_max_days, self.segment_id.portal_promise_max_days
+        )
 
     @api.depends("partner_id.is_company")
     def _compute_consumer(self):

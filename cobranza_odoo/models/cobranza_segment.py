@@ -55,13 +55,19 @@ class CobranzaSegment(models.Model):
         string="Late Interest Policy",
         help="Late-payment interest of this segment's customers, instead of the company's default policy.",
     )
+    portal_promise_max_days = fields.Integer(
+        string="Portal Promises Up To",
+        help="Days ahead the customers of this segment may promise to pay from the portal. 0 uses the company setting.",
+    )
     customer_count = fields.Integer(string="Customers", compute="_compute_customer_count")
 
-    @api.constrains("hold_days")
+    @api.constrains("hold_days", "portal_promise_max_days")
     def _check_hold_days(self):
         for segment in self:
             if segment.hold_days < 0:
                 raise ValidationError(_("The days before an automatic credit hold cannot be negative."))
+            if segment.portal_promise_max_days < 0:
+                raise ValidationError(_("The days ahead of a portal promise cannot be negative (0 turns them off)."))
 
     @api.constrains("rule_ids")
     def _check_rules(self):

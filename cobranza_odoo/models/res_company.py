@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..engine import aging
+from ..engine import aging, self_service
 
 
 class ResCompany(models.Model):
@@ -158,6 +158,13 @@ class ResCompany(models.Model):
         "0 disables the automatic hold.",
     )
 
+    cobranza_portal_promise_max_days = fields.Integer(
+        string="Portal Promises Up To",
+        default=self_service.DEFAULT_PROMISE_MAX_DAYS,
+        help="Customers may promise to pay from the portal (or a reminder's link) on a date at most this many "
+        "days ahead; a segment can allow another number. 0: no promises from the portal.",
+    )
+
     @api.model
     def _default_cobranza_payment_instructions(self):
         return _(
@@ -173,9 +180,12 @@ class ResCompany(models.Model):
         "cobranza_due_soon_days",
         "cobranza_serious_days",
         "cobranza_cost_of_funds",
+        "cobranza_portal_promise_max_days",
     )
     def _check_cobranza_defaults(self):
         for company in self:
+            if company.cobranza_portal_promise_max_days < 0:
+                raise ValidationError(_("The days ahead of a portal promise cannot be negative (0 turns them off)."))
             if company.cobranza_cost_of_funds < 0:
                 raise ValidationError(_("The cost of funds cannot be negative."))
             if company.cobranza_metrics_window_days < 30:

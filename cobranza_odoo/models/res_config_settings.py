@@ -31,6 +31,9 @@ class ResConfigSettings(models.TransientModel):
     cobranza_agreement_reminder_days = fields.Integer(
         related="company_id.cobranza_agreement_reminder_days", readonly=False
     )
+    cobranza_portal_promise_max_days = fields.Integer(
+        related="company_id.cobranza_portal_promise_max_days", readonly=False
+    )
     cobranza_interest_account_id = fields.Many2one(related="company_id.cobranza_interest_account_id", readonly=False)
     cobranza_interest_policy_id = fields.Many2one(related="company_id.cobranza_interest_policy_id", readonly=False)
     cobranza_settlement_approval_amount = fields.Monetary(

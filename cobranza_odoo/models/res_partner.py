@@ -394,6 +394,17 @@ class ResPartner(models.Model):
         invoice_contacts = commercial.child_ids.filtered(lambda child: child.type == "invoice" and child.email)
         return ",".join(str(partner_id) for partner_id in (invoice_contacts or commercial).ids)
 
+    def _cobranza_portal_url(self, company=None, pay=False):
+        """Signed link to this customer's statement in the portal (``pay``: the link paying every open
+        invoice), for statements and e-mails: it works without a portal user."""
+        self.ensure_one()
+        profile = (
+            self.env["cobranza.partner.profile"]
+            .sudo()
+            ._get_profiles(self.commercial_partner_id, company or self.env.company)
+        )
+        return profile._portal_pay_url(scope="all") if pay else profile._portal_url()
+
     def action_cobranza_send_statement(self):
         """Open the e-mail composer with the statement template and the PDF attached."""
         self.ensure_one()

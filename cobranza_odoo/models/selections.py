@@ -51,3 +51,9 @@ INTEREST_CREDIT_TYPES = [
     ("microcredit", "Microcredit"),
     ("general", "General"),
 ]
+
+# Channels a customer contacts the company through on their own (only in the contact log: nobody
+# is contacted through them, so the contact rules never ask about them).
+INBOUND_CHANNELS = [
+    ("portal", "Customer portal"),
+]

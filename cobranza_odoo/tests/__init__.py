@@ -19,3 +19,4 @@ from . import test_contact_rules
 from . import test_bureau
 from . import test_interest
 from . import test_first_hour
+from . import test_portal
