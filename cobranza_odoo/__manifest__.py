@@ -2,7 +2,7 @@
     "name": "Cobranza: Credit & Collections",
     "summary": "Credit limits that block sales, customer segments, dunning in three stages, "
     "payment agreements, early-payment incentives and collections KPIs",
-    "version": "18.0.1.0.0",
+    "version": "18.0.2.0.0",
     "category": "Accounting",
     "license": "LGPL-3",
     "author": "cobranza_odoo developers",

@@ -47,7 +47,11 @@ def run_size(odoo_root, pg, customers, lines, steps, keep_db):
             BENCH_LINES=str(lines),
             BENCH_STEPS=steps,
         )
-        with open(SCRIPT) as script:
+        log = dev.LOCAL / "logs" / f"{dbname}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        # Odoo's log goes straight to a file: a pipe nobody reads while the figures stream in fills
+        # up, and the next log line then blocks the benchmark forever.
+        with open(SCRIPT) as script, open(log, "w") as log_file:
             process = subprocess.Popen(
                 [
                     sys.executable,
@@ -64,7 +68,7 @@ def run_size(odoo_root, pg, customers, lines, steps, keep_db):
                 ],
                 stdin=script,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stderr=log_file,
                 text=True,
                 env=env,
             )
@@ -74,13 +78,9 @@ def run_size(odoo_root, pg, customers, lines, steps, keep_db):
                     result = json.loads(line[len("BENCHMARK ") :])
                 elif line.startswith(("step ", "loaded ")):
                     dev.say(f"  {line.rstrip()}")
-            stderr = process.stderr.read()
             process.wait()
-        log = dev.LOCAL / "logs" / f"{dbname}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(stderr)
         if result is None:
-            errors = [line for line in stderr.splitlines() if "Error" in line or "ERROR" in line]
+            errors = [line for line in log.read_text().splitlines() if "Error" in line or "ERROR" in line]
             sys.stderr.write("\n".join(errors[-10:]) + f"\nfull log: {log}\n")
             raise SystemExit("the benchmark did not report")
         return result

@@ -142,7 +142,7 @@ class CobranzaDunning(models.Model):
         if len(to_send) <= SEND_NOW_LIMIT:
             to_send._deliver_each(fields.Datetime.now())
             return True
-        self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning")._trigger()
+        self.env["cobranza.dunning.run"]._trigger_workers()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -18,6 +18,10 @@ DUNNING_BATCH_SIZE = 100
 DEFAULT_TIME_BUDGET = 60
 # Communications delivered together: their e-mails are rendered in one go.
 DELIVERY_CHUNK = 25
+# Scheduled actions that run the dunning side by side (one per cron thread): worker k of them starts
+# with the customers and communications whose id modulo WORKERS is k, then helps with the others
+# from the far end, so that two threads rarely meet on the same records.
+WORKERS = 2
 # Namespace of the advisory locks that claim customers and communications (any fixed number).
 CLAIM_LOCK_NAMESPACE = 74_201
 # Another transaction handled the same customer meanwhile: nothing is lost, the next call retries.
@@ -287,9 +291,9 @@ class CobranzaDunningRun(models.AbstractModel):
     # ------------------------------------------------------------------ claims
 
     @api.model
-    def _claim(self, query, limit):
-        """Ids returned by ``query`` (SQL of candidate ids, in order) that no other run holds, at most
-        ``limit``; they stay claimed until this transaction ends.
+    def _claim(self, query, limit, worker=None):
+        """Ids returned by ``query`` (SQL of candidate ids) that no other run holds, at most ``limit``;
+        they stay claimed until this transaction ends. ``worker``: see WORKERS (None: in id order).
 
         Advisory locks, not ``FOR UPDATE SKIP LOCKED``: under Odoo's REPEATABLE READ isolation, locking a
         row that another run changed after this transaction began raises a serialization failure,
@@ -299,16 +303,30 @@ class CobranzaDunningRun(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-            WITH candidates AS MATERIALIZED (%(query)s LIMIT %(scan)s)
+            WITH candidates AS MATERIALIZED (SELECT id FROM (%(query)s) todo %(order)s LIMIT %(scan)s)
             SELECT id FROM candidates WHERE pg_try_advisory_xact_lock(%(namespace)s, id) LIMIT %(limit)s
             """,
                 query=query,
+                order=self._worker_order(worker),
                 scan=limit * 3,
                 namespace=CLAIM_LOCK_NAMESPACE,
                 limit=limit,
             )
         )
         return [row[0] for row in rows]
+
+    @api.model
+    def _worker_order(self, worker):
+        """ORDER BY of a worker's claims: its own share first (ascending), then the others' from the
+        far end (descending) — where the other worker gets last."""
+        if worker is None:
+            return SQL("ORDER BY id")
+        return SQL(
+            "ORDER BY (MOD(id, %(workers)s) = %(worker)s) DESC, "
+            "CASE WHEN MOD(id, %(workers)s) = %(worker)s THEN id ELSE -id END",
+            workers=WORKERS,
+            worker=worker % WORKERS,
+        )
 
     @api.model
     def _candidates_sql(self, today):
@@ -318,16 +336,15 @@ class CobranzaDunningRun(models.AbstractModel):
                  FROM cobranza_partner_profile profile
                  JOIN res_company company ON company.id = profile.company_id
                 WHERE company.cobranza_dunning_mode != 'off'
-                  AND (profile.dunning_checked_on IS NULL OR profile.dunning_checked_on < %s)
-                ORDER BY profile.id""",
+                  AND (profile.dunning_checked_on IS NULL OR profile.dunning_checked_on < %s)""",
             today,
         )
 
     @api.model
-    def _claim_profiles(self, today, limit):
+    def _claim_profiles(self, today, limit, worker=None):
         self.env["cobranza.partner.profile"].flush_model(["dunning_checked_on"])
         Profile = self.env["cobranza.partner.profile"].sudo()
-        return Profile.browse(self._claim(self._candidates_sql(today), limit))
+        return Profile.browse(self._claim(self._candidates_sql(today), limit, worker))
 
     @api.model
     def _count_candidates(self, today):
@@ -336,17 +353,16 @@ class CobranzaDunningRun(models.AbstractModel):
 
     @api.model
     def _due_sql(self, now):
-        """SQL: ids of the communications to deliver now (queued, or deferred until now), oldest first."""
+        """SQL: ids of the communications to deliver now (queued, or deferred until now)."""
         return SQL(
             """SELECT id FROM cobranza_dunning
-                WHERE state = 'queued' OR (state = 'deferred' AND deferred_until <= %s)
-                ORDER BY id""",
+                WHERE state = 'queued' OR (state = 'deferred' AND deferred_until <= %s)""",
             now,
         )
 
     @api.model
     def _pending_actions_sql(self):
-        return SQL("SELECT id FROM cobranza_dunning WHERE action_state = 'pending' ORDER BY id")
+        return SQL("SELECT id FROM cobranza_dunning WHERE action_state = 'pending'")
 
     @api.model
     def _count(self, query):
@@ -354,6 +370,14 @@ class CobranzaDunningRun(models.AbstractModel):
         return self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) todo", query))[0][0]
 
     # ------------------------------------------------------------------ the scheduled action
+
+    @api.model
+    def _trigger_workers(self):
+        """Ask every active scheduled action of the run to start now (they share the work)."""
+        for xmlid in ("cobranza_odoo.ir_cron_cobranza_dunning", "cobranza_odoo.ir_cron_cobranza_dunning_second_worker"):
+            cron = self.env.ref(xmlid, raise_if_not_found=False)
+            if cron and cron.sudo().active:
+                cron.sudo()._trigger()
 
     @api.model
     def _time_budget(self):
@@ -364,7 +388,7 @@ class CobranzaDunningRun(models.AbstractModel):
             return DEFAULT_TIME_BUDGET
 
     @api.model
-    def _cron_run_dunning(self, batch_size=DUNNING_BATCH_SIZE):
+    def _cron_run_dunning(self, batch_size=DUNNING_BATCH_SIZE, worker=None):
         """Scheduled action: the daily dunning run for every company that switched it on.
 
         Each call does one bounded piece of work and reports progress; the framework commits and
@@ -376,6 +400,9 @@ class CobranzaDunningRun(models.AbstractModel):
            communications are created or updated (queued in send mode);
         3. then delivery of queued (and deferred, once their slot has come) communications until
            the call's time budget is spent — letters take about a second each to print.
+
+        ``worker``: which of the side-by-side scheduled actions calls (see WORKERS); each can do
+        everything alone, together they share the day without waiting for each other.
         """
         started = time.monotonic()
         deadline = started + self._time_budget()
@@ -384,18 +411,18 @@ class CobranzaDunningRun(models.AbstractModel):
         Dunning = self.env["cobranza.dunning"].sudo()
         progress = self.env["ir.cron"]
         Dunning.flush_model(["action_state"])
-        pending = Dunning.browse(self._claim(self._pending_actions_sql(), batch_size))
+        pending = Dunning.browse(self._claim(self._pending_actions_sql(), batch_size, worker))
         if pending:
             pending._run_server_actions()
             remaining = self._count(self._pending_actions_sql()) + self._count_candidates(today)
             progress._notify_progress(done=len(pending), remaining=remaining + self._count(self._due_sql(now)))
             return Dunning.browse()
-        profiles = self._claim_profiles(today, batch_size)
+        profiles = self._claim_profiles(today, batch_size, worker)
         if not profiles:
             self.env["cobranza.profile.refresh"]._create_missing_profiles(limit=batch_size)
-            profiles = self._claim_profiles(today, batch_size)
+            profiles = self._claim_profiles(today, batch_size, worker)
         dunnings = self._run_for(profiles, today, deliver=False)
-        delivered = self._deliver_due(now, deadline, batch_size)
+        delivered = self._deliver_due(now, deadline, batch_size, worker)
         remaining = (
             self._count_candidates(today) + self._count(self._due_sql(now)) + self._count(self._pending_actions_sql())
         )
@@ -403,14 +430,14 @@ class CobranzaDunningRun(models.AbstractModel):
         return dunnings | delivered
 
     @api.model
-    def _deliver_due(self, now, deadline, batch_size):
+    def _deliver_due(self, now, deadline, batch_size, worker=None):
         """Deliver queued communications (claimed one batch at a time) until ``deadline`` — at least one
         per call, so that every call makes progress whatever the budget."""
         Dunning = self.env["cobranza.dunning"].sudo()
         delivered = Dunning.browse()
         while not delivered or time.monotonic() < deadline:
             Dunning.flush_model(["state", "deferred_until"])
-            batch = Dunning.browse(self._claim(self._due_sql(now), batch_size)) - delivered
+            batch = Dunning.browse(self._claim(self._due_sql(now), batch_size, worker)) - delivered
             if not batch:
                 break
             # in chunks: e-mails are rendered together (one template compilation a chunk), and the

@@ -20,3 +20,4 @@ from . import test_bureau
 from . import test_interest
 from . import test_first_hour
 from . import test_portal
+from . import test_migration

@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 
 @tagged("post_install", "-at_install")
@@ -77,10 +77,12 @@ class TestDunningConcurrency(TransactionCase):
                 env["cobranza.partner.profile"].browse(profile_id).dunning_checked_on = checked
             env.cr.commit()
 
-    def _cron_call(self, env):
+    def _cron_call(self, env, batch_size=10, worker=None):
         cron = env.ref("cobranza_odoo.ir_cron_cobranza_dunning")
         progress = env["ir.cron.progress"].create({"cron_id": cron.id})
-        env["cobranza.dunning.run"].with_context(ir_cron_progress_id=progress.id)._cron_run_dunning(batch_size=10)
+        env["cobranza.dunning.run"].with_context(ir_cron_progress_id=progress.id)._cron_run_dunning(
+            batch_size=batch_size, worker=worker
+        )
         return progress
 
     def _communications(self):
@@ -126,3 +128,43 @@ class TestDunningConcurrency(TransactionCase):
         collector_env.cr.rollback()
         first_env.cr.commit()
         self.assertEqual(self._communications(), (sorted(self.data["partner_ids"]), 6))
+
+    @mute_logger("odoo.sql_db", "odoo.addons.cobranza_odoo.models.cobranza_dunning_run")
+    def test_the_two_worker_jobs_take_different_customers_side_by_side(self):
+        first_env, second_env, _other = self.envs
+        shares = {}
+        # Both threads at once, neither committed: each takes its own share, none waits or is refused.
+        for worker, env in ((0, first_env), (1, second_env)):
+            cron = env.ref("cobranza_odoo.ir_cron_cobranza_dunning")
+            progress = env["ir.cron.progress"].create({"cron_id": cron.id})
+            dunnings = (
+                env["cobranza.dunning.run"]
+                .with_context(ir_cron_progress_id=progress.id)
+                ._cron_run_dunning(batch_size=3, worker=worker)
+            )
+            profiles = env["cobranza.partner.profile"].search(
+                [("id", "in", self.data["profile_ids"]), ("partner_id", "in", dunnings.partner_id.ids)]
+            )
+            shares[worker] = sorted(profile.id % 2 for profile in profiles)
+            self.assertEqual(progress.done, 3)
+        first_env.cr.commit()
+        second_env.cr.commit()
+        self.assertEqual(shares, {0: [0, 0, 0], 1: [1, 1, 1]}, "each worker did its own share")
+        partner_ids, count = self._communications()
+        self.assertEqual((partner_ids, count), (sorted(self.data["partner_ids"]), 6), "everyone once, nobody twice")
+
+    def test_a_lone_worker_does_its_share_then_the_rest_from_the_far_end(self):
+        Run = self.env["cobranza.dunning.run"]
+        ids = self.data["profile_ids"]
+        query = SQL("SELECT id FROM cobranza_partner_profile WHERE id = ANY(%s)", ids)
+        own = sorted(i for i in ids if i % 2 == 1)
+        others = sorted((i for i in ids if i % 2 == 0), reverse=True)
+        self.assertEqual(Run._claim(query, len(ids), worker=1), own + others)
+        self.assertEqual(Run._claim(query, len(ids)), sorted(ids), "without a worker, in id order")
+
+    def test_the_second_worker_is_a_scheduled_action_of_the_same_run(self):
+        first = self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning")
+        second = self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning_second_worker")
+        self.assertEqual(second.model_id, first.model_id)
+        self.assertIn("worker=1", second.code)
+        self.assertEqual((second.interval_number, second.interval_type), (first.interval_number, first.interval_type))

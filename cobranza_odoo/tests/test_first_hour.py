@@ -93,7 +93,7 @@ class TestFirstHour(CobranzaCommon):
 
     def test_dates_in_messages_follow_the_language_not_iso(self):
         self.env.company.partner_id.lang = "es_419"
-        dunning_day = self.today - timedelta(days=3)
+        valid_until = self.today + timedelta(days=3)
         order = self.env["sale.order"].create(
             {"partner_id": self.customer.id, "order_line": [Command.create({"product_id": self.product.id})]}
         )
@@ -103,8 +103,9 @@ class TestFirstHour(CobranzaCommon):
                 "company_id": self.env.company.id,
                 "document_amount": 10.0,
                 "approved_amount": 10.0,
-                "expiry_date": dunning_day,
+                "expiry_date": valid_until,
                 "request_reason": "x",
+                "approval_reason": "Cliente histórico",
                 "state": "approved",
                 "approved_by_id": self.env.uid,
                 "sale_order_id": order.id,
@@ -112,8 +113,8 @@ class TestFirstHour(CobranzaCommon):
         )
         approval.with_context(lang="es_419")._mark_used()
         body = order.message_ids[0].body
-        self.assertNotIn(str(dunning_day), body)
-        self.assertIn(dunning_day.strftime("%d/%m/%Y"), body)
+        self.assertNotIn(str(valid_until), body)
+        self.assertIn(valid_until.strftime("%d/%m/%Y"), body)
 
     # ------------------------------------------------------------------ screens
 

@@ -171,7 +171,7 @@ class CobranzaDunningRunWizard(models.TransientModel):
         profiles = self._profiles()
         claimed = profiles.browse(
             Run._claim(
-                SQL("SELECT id FROM cobranza_partner_profile WHERE id = ANY(%s) ORDER BY id", profiles.ids),
+                SQL("SELECT id FROM cobranza_partner_profile WHERE id = ANY(%s)", profiles.ids),
                 len(profiles),
             )
         )
@@ -195,7 +195,7 @@ class CobranzaDunningRunWizard(models.TransientModel):
     def _start_scheduled_run(self):
         """Ask the scheduled action to run now: it handles every customer in bounded batches, in the
         company's mode, alongside anything already running, without duplicates."""
-        self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning").sudo()._trigger()
+        self.env["cobranza.dunning.run"]._trigger_workers()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
