@@ -296,9 +296,11 @@ def refresh_run():
     return {"calls": calls}
 
 
-def dunning_run(cr_env=None):
+def dunning_run(cr_env=None, worker=None):
     calls = run_cron(
-        lambda e: e["cobranza.dunning.run"]._cron_run_dunning(), "cobranza_odoo.ir_cron_cobranza_dunning", cr_env=cr_env
+        lambda e: e["cobranza.dunning.run"]._cron_run_dunning(worker=worker),
+        "cobranza_odoo.ir_cron_cobranza_dunning",
+        cr_env=cr_env,
     )
     return {"calls": calls}
 
@@ -371,7 +373,8 @@ def credit_step():
         env.flush_all()
         env.invalidate_all()
         queries, _sql, started = meter.snapshot()
-        order.with_user(salesman).action_confirm()
+        # as from the web client, whose every call carries the user's time zone in its context
+        order.with_user(salesman).with_context(tz="America/Bogota").action_confirm()
         env.flush_all()
         queries2, _sql2, ended = meter.snapshot()
         return queries2 - queries, (ended - started) * 1000
@@ -403,20 +406,22 @@ def reset_dunning():
 
 
 def workers_step():
-    """The first day's review run again, with two cron threads side by side (each its own transaction)."""
+    """The first day's review run again, by the two scheduled actions of the run side by side (two cron
+    threads, each its own transactions)."""
     reset_dunning()
+    env.cr.commit()
     registry = env.registry
     errors = []
 
-    def worker():
+    def worker(number):
         try:
             with registry.cursor() as cr:
                 worker_env = api.Environment(cr, odoo.SUPERUSER_ID, {})
-                dunning_run(worker_env)
+                dunning_run(worker_env, worker=number)
         except Exception as error:  # reported in the figures
             errors.append(repr(error))
 
-    threads = [threading.Thread(target=worker) for _index in range(2)]
+    threads = [threading.Thread(target=worker, args=(number,)) for number in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

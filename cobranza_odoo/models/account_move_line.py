@@ -42,6 +42,10 @@ class AccountMoveLine(models.Model):
         help="An open installment or credit of a customer (invoices in payment count as paid).",
     )
 
+    def init(self):
+        super().init()
+        ledger.create_open_line_indexes(self.env.cr)
+
     @api.depends("account_id", "parent_state", "reconciled", "amount_residual", "move_id.payment_state")
     def _compute_cobranza_open_receivable(self):
         for line in self:

@@ -40,6 +40,10 @@ class ExposureFacts(
         return credit.exposure(self.receivable_balance, self.draft_invoices, self.uninvoiced_orders)
 
 
+CreditTerms = namedtuple("CreditTerms", "limit increases on_hold hold_reason hold_days segment_action")
+CreditSnapshot = namedtuple("CreditSnapshot", "exposure terms address_ids")
+
+
 class CobranzaReceivableFacts(models.AbstractModel):
     """The one place that reads receivable facts from the ledger, in bulk.
 
@@ -126,112 +130,84 @@ class CobranzaReceivableFacts(models.AbstractModel):
 
     @api.model
     def _exposure_by_partner(self, partner_ids, company, today=None, exclude_move_ids=()):
-        """{commercial partner id: ExposureFacts} in three queries, whatever the history.
+        """{commercial partner id: ExposureFacts} in one query, whatever the history.
 
         Documents are grouped by the commercial partner of their invoice address. Branches of
         the company count with it. ``exclude_move_ids``: drafts being checked themselves.
+        """
+        snapshot = self._credit_snapshot(partner_ids, company, today, exclude_move_ids)
+        return {partner_id: customer.exposure for partner_id, customer in snapshot.items()}
+
+    @api.model
+    def _credit_snapshot(self, partner_ids, company, today=None, exclude_move_ids=()):
+        """{commercial partner id: CreditSnapshot} in one query: what the customer owes and will owe,
+        what its credit is (limit, current increases, hold, segment), and which of ``partner_ids``
+        (the customers or any of their addresses) belong to it.
+
+        One statement because the credit check runs inside every order confirmation: each query
+        there is paid by a salesperson waiting at the screen.
         """
         if not partner_ids:
             return {}
         today = today or fields.Date.context_today(self)
         scope = self._scope_company(company)
-        tolerance = scope.cobranza_tolerance_amount
         partner_ids = list(partner_ids)
-        receivable = self._receivable_totals(partner_ids, company, today, tolerance)
-        drafts = self._draft_invoice_totals(partner_ids, company, list(exclude_move_ids))
-        orders = self._uninvoiced_order_totals(partner_ids, company, today)
-        result = {}
-        for partner_id in partner_ids:
-            balance, overdue, oldest_maturity = receivable.get(partner_id, (0.0, 0.0, None))
-            result[partner_id] = ExposureFacts(
-                receivable_balance=balance,
-                draft_invoices=drafts.get(partner_id, 0.0),
-                uninvoiced_orders=orders.get(partner_id, 0.0),
-                overdue_amount=overdue,
-                oldest_days_overdue=max(0, (today - oldest_maturity).days) if oldest_maturity else 0,
-            )
-        return result
-
-    @api.model
-    def _receivable_totals(self, partner_ids, company, today, tolerance):
-        """{partner: (net balance, overdue debt, oldest overdue maturity)} from open receivable lines."""
         self._flush_for_facts()
-        rows = self.env.execute_query(
-            SQL(
-                """
-            SELECT partner.commercial_partner_id,
-                   SUM(aml.amount_residual),
-                   COALESCE(SUM(aml.amount_residual) FILTER (
-                       WHERE aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s), 0),
-                   MIN(%(due)s) FILTER (WHERE aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s)
-              FROM account_move_line aml
-              JOIN res_partner partner ON partner.id = aml.partner_id
-             WHERE %(open)s
-               AND partner.commercial_partner_id = ANY(%(partners)s)
-               AND %(company)s
-             GROUP BY partner.commercial_partner_id
-            """,
-                due=ledger.due_date("aml"),
-                open=ledger.open_receivable_line("aml"),
-                partners=partner_ids,
-                tolerance=tolerance,
-                today=today,
-                company=self._company_family_sql(company),
-            )
-        )
-        return {partner_id: (balance, overdue, oldest) for partner_id, balance, overdue, oldest in rows}
-
-    @api.model
-    def _draft_invoice_totals(self, partner_ids, company, exclude_move_ids):
-        """{partner: total of draft customer invoices not created from sale orders} (company currency)."""
         self.env["account.move"].flush_model(
             ["state", "move_type", "commercial_partner_id", "company_id", "amount_total_signed"]
         )
-        self.env["account.move.line"].flush_model(["move_id", "sale_line_ids"])
-        rows = self.env.execute_query(
-            SQL(
-                """
-            SELECT move.commercial_partner_id, SUM(move.amount_total_signed)
-              FROM account_move move
-             WHERE move.state = 'draft'
-               AND move.move_type = 'out_invoice'
-               AND move.commercial_partner_id = ANY(%(partners)s)
-               AND NOT (move.id = ANY(%(excluded)s))
-               AND %(company)s
-               AND NOT EXISTS (
-                   SELECT 1
-                     FROM account_move_line line
-                     JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = line.id
-                    WHERE line.move_id = move.id)
-             GROUP BY move.commercial_partner_id
-            """,
-                partners=partner_ids,
-                excluded=exclude_move_ids,
-                company=self._company_family_sql(company, alias="move"),
-            )
-        )
-        return dict(rows)
-
-    @api.model
-    def _uninvoiced_order_totals(self, partner_ids, company, today):
-        """{partner: what confirmed orders still have to invoice} in company currency at today's rate.
-
-        Per order: total − what posted invoices (net of credit notes) cover, never below zero,
-        whatever the invoicing policy (ordered, not delivered, quantities).
-        """
+        self.env["account.move.line"].flush_model(["move_id", "sale_line_ids", "price_total", "parent_state"])
         self.env["sale.order"].flush_model(["state", "partner_invoice_id", "company_id", "amount_total", "currency_id"])
-        self.env["account.move.line"].flush_model(["move_id", "price_total", "parent_state"])
+        self.env["cobranza.partner.profile"].flush_model(
+            ["partner_id", "company_id", "credit_hold", "credit_hold_reason", "segment_id"]
+        )
+        self.env["cobranza.segment"].flush_model(["hold_days", "credit_action"])
+        self.env["cobranza.credit.increase"].flush_model(["partner_id", "company_id", "amount", "date_from", "date_to"])
+        Partner = self.env["res.partner"].with_company(scope).sudo()
         rows = self.env.execute_query(
             SQL(
                 """
-            WITH confirmed AS (
+            WITH requested AS MATERIALIZED (
+                SELECT id AS address_id, commercial_partner_id AS partner_id
+                  FROM res_partner
+                 WHERE id = ANY(%(partners)s)
+            ), receivable AS (
+                SELECT partner.commercial_partner_id AS partner_id,
+                       SUM(aml.amount_residual) AS balance,
+                       COALESCE(SUM(aml.amount_residual) FILTER (
+                           WHERE aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s), 0) AS overdue,
+                       MIN(%(due)s) FILTER (WHERE aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s)
+                           AS oldest_due
+                  FROM account_move_line aml
+                  JOIN res_partner partner ON partner.id = aml.partner_id
+                 WHERE %(open)s
+                   AND partner.commercial_partner_id IN (SELECT partner_id FROM requested)
+                   AND %(line_company)s
+                 GROUP BY partner.commercial_partner_id
+            ), drafts AS (
+                -- draft customer invoices not created from sale orders (those count through their order)
+                SELECT move.commercial_partner_id AS partner_id, SUM(move.amount_total_signed) AS amount
+                  FROM account_move move
+                 WHERE move.state = 'draft'
+                   AND move.move_type = 'out_invoice'
+                   AND move.commercial_partner_id IN (SELECT partner_id FROM requested)
+                   AND NOT (move.id = ANY(%(excluded)s))
+                   AND %(move_company)s
+                   AND NOT EXISTS (
+                       SELECT 1
+                         FROM account_move_line line
+                         JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = line.id
+                        WHERE line.move_id = move.id)
+                 GROUP BY move.commercial_partner_id
+            ), confirmed AS (
                 SELECT so.id, partner.commercial_partner_id AS partner_id, so.currency_id, so.amount_total
                   FROM sale_order so
                   JOIN res_partner partner ON partner.id = so.partner_invoice_id
                  WHERE so.state = 'sale'
-                   AND partner.commercial_partner_id = ANY(%(partners)s)
-                   AND %(company)s
+                   AND partner.commercial_partner_id IN (SELECT partner_id FROM requested)
+                   AND %(order_company)s
             ), invoiced AS (
+                -- per order, what posted invoices net of credit notes cover, whatever the invoicing policy
                 SELECT sol.order_id,
                        SUM(CASE WHEN move.move_type = 'out_refund' THEN -line.price_total
                                 ELSE line.price_total END) AS amount
@@ -242,26 +218,95 @@ class CobranzaReceivableFacts(models.AbstractModel):
                  WHERE sol.order_id IN (SELECT id FROM confirmed)
                    AND move.state = 'posted'
                  GROUP BY sol.order_id
+            ), orders AS (
+                SELECT confirmed.partner_id, confirmed.currency_id,
+                       SUM(GREATEST(confirmed.amount_total - COALESCE(invoiced.amount, 0), 0)) AS amount
+                  FROM confirmed
+                  LEFT JOIN invoiced ON invoiced.order_id = confirmed.id
+                 GROUP BY confirmed.partner_id, confirmed.currency_id
             )
-            SELECT confirmed.partner_id, confirmed.currency_id,
-                   SUM(GREATEST(confirmed.amount_total - COALESCE(invoiced.amount, 0), 0))
-              FROM confirmed
-              LEFT JOIN invoiced ON invoiced.order_id = confirmed.id
-             GROUP BY confirmed.partner_id, confirmed.currency_id
+            SELECT partner.id,
+                   receivable.balance, receivable.overdue, receivable.oldest_due,
+                   drafts.amount,
+                   (SELECT json_agg(json_build_array(orders.currency_id, orders.amount))
+                      FROM orders WHERE orders.partner_id = partner.id),
+                   %(credit_limit)s,
+                   (SELECT json_agg(json_build_array(increase.amount, increase.date_from, increase.date_to))
+                      FROM cobranza_credit_increase increase
+                     WHERE increase.partner_id = partner.id
+                       AND increase.company_id = %(scope)s
+                       AND increase.date_to >= %(today)s),
+                   profile.credit_hold, profile.credit_hold_reason, segment.hold_days, segment.credit_action,
+                   (SELECT array_agg(requested.address_id) FROM requested WHERE requested.partner_id = partner.id)
+              FROM res_partner partner
+              LEFT JOIN receivable ON receivable.partner_id = partner.id
+              LEFT JOIN drafts ON drafts.partner_id = partner.id
+              LEFT JOIN cobranza_partner_profile profile
+                     ON profile.partner_id = partner.id AND profile.company_id = %(scope)s
+              LEFT JOIN cobranza_segment segment ON segment.id = profile.segment_id
+             WHERE partner.id IN (SELECT partner_id FROM requested)
             """,
+                due=ledger.due_date("aml"),
+                open=ledger.open_receivable_line("aml"),
                 partners=partner_ids,
-                company=self._company_family_sql(company, alias="so"),
+                tolerance=scope.cobranza_tolerance_amount,
+                today=today,
+                excluded=list(exclude_move_ids),
+                line_company=self._company_family_sql(company),
+                move_company=self._company_family_sql(company, alias="move"),
+                order_company=self._company_family_sql(company, alias="so"),
+                credit_limit=Partner._field_to_sql("partner", "credit_limit"),
+                scope=scope.id,
             )
         )
-        totals = defaultdict(float)
-        company_currency = self._scope_company(company).currency_id
-        rates = {}  # one rate look-up per currency, not per customer
-        for partner_id, currency_id, amount in rows:
-            if currency_id not in rates:
-                currency = self.env["res.currency"].browse(currency_id)
-                rates[currency_id] = currency._get_conversion_rate(currency, company_currency, company, today)
-            totals[partner_id] += company_currency.round(amount * rates[currency_id])
-        return dict(totals)
+        company_currency = scope.currency_id
+        rates = {}  # one rate look-up per foreign currency, not per customer
+        result = {}
+        for (
+            partner_id,
+            balance,
+            overdue,
+            oldest_due,
+            drafts,
+            orders,
+            credit_limit,
+            increases,
+            on_hold,
+            hold_reason,
+            hold_days,
+            segment_action,
+            address_ids,
+        ) in rows:
+            uninvoiced = 0.0
+            for currency_id, amount in orders or ():
+                if currency_id not in rates:
+                    currency = self.env["res.currency"].browse(currency_id)
+                    rates[currency_id] = (
+                        1.0
+                        if currency == company_currency
+                        else currency._get_conversion_rate(currency, company_currency, company, today)
+                    )
+                uninvoiced += company_currency.round(amount * rates[currency_id])
+            exposure = ExposureFacts(
+                receivable_balance=balance or 0.0,
+                draft_invoices=drafts or 0.0,
+                uninvoiced_orders=uninvoiced,
+                overdue_amount=overdue or 0.0,
+                oldest_days_overdue=max(0, (today - oldest_due).days) if oldest_due else 0,
+            )
+            terms = CreditTerms(
+                limit=max(credit_limit or 0.0, 0.0),
+                increases=tuple(
+                    credit.Increase(amount, fields.Date.to_date(date_from), fields.Date.to_date(date_to))
+                    for amount, date_from, date_to in sorted(increases or (), key=lambda row: row[1], reverse=True)
+                ),
+                on_hold=bool(on_hold),
+                hold_reason=hold_reason or "",
+                hold_days=hold_days or scope.cobranza_credit_hold_days,
+                segment_action=segment_action if segment_action and segment_action != "company" else None,
+            )
+            result[partner_id] = CreditSnapshot(exposure, terms, tuple(address_ids))
+        return result
 
     @api.model
     def _payment_behaviour_lines(self, partner_ids, company, window_start):

@@ -217,54 +217,35 @@ class ResPartner(models.Model):
         return bool(self.env.su or self.env.user.share or self.env.context.get("cobranza_credit_unattended"))
 
     def _cobranza_credit_facts(self, company, exclude_move_ids=()):
-        """{commercial partner id: engine CreditFacts} in a fixed number of queries."""
+        """{commercial partner id: engine CreditFacts} of these partners' customers, in one query."""
+        by_customer = self._cobranza_credit_facts_by_customer(company, exclude_move_ids)
+        return {partner_id: facts for partner_id, (facts, _addresses) in by_customer.items()}
+
+    def _cobranza_credit_facts_by_customer(self, company, exclude_move_ids=()):
+        """{commercial partner id: (engine CreditFacts, ids of the partners of ``self`` that are it or its
+        addresses)} in one query — the partners' own fields are not read (see the credit gate)."""
         company = self.env["cobranza.receivable.facts"]._scope_company(company)
         today = fields.Date.context_today(self)
-        partners = self.commercial_partner_id._origin.with_company(company).sudo()
-        exposure = self.env["cobranza.receivable.facts"]._exposure_by_partner(
-            partners.ids, company, today, exclude_move_ids
+        snapshot = self.env["cobranza.receivable.facts"]._credit_snapshot(
+            self._origin.ids, company, today, exclude_move_ids
         )
-        increases = (
-            self.env["cobranza.credit.increase"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "in", partners.ids),
-                    ("company_id", "=", company.id),
-                    ("date_to", ">=", today),
-                ]
-            )
-        )
-        increases_by_partner = increases.grouped("partner_id")
-        profiles = {
-            profile.partner_id.id: profile
-            for profile in self.env["cobranza.partner.profile"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "in", partners.ids),
-                    ("company_id", "=", company.id),
-                ]
-            )
-        }
         result = {}
-        for partner in partners:
-            known = exposure[partner.id]
-            profile = profiles.get(partner.id)
-            result[partner.id] = credit_rules.CreditFacts(
-                base_limit=max(partner.credit_limit, 0.0),
-                increases=tuple(increase._engine_increase() for increase in increases_by_partner.get(partner, [])),
+        for partner_id, (known, terms, address_ids) in snapshot.items():
+            facts = credit_rules.CreditFacts(
+                base_limit=terms.limit,
+                increases=terms.increases,
                 receivable_balance=known.receivable_balance,
                 draft_invoices=known.draft_invoices,
                 uninvoiced_orders=known.uninvoiced_orders,
                 overdue_amount=known.overdue_amount,
                 oldest_days_overdue=known.oldest_days_overdue,
-                on_hold=bool(profile and profile.credit_hold),
-                hold_reason=(profile.credit_hold_reason or "") if profile else "",
-                hold_days=(profile and profile.segment_id.hold_days) or company.cobranza_credit_hold_days,
-                segment_action=profile._credit_action_override() if profile else None,
+                on_hold=terms.on_hold,
+                hold_reason=terms.hold_reason,
+                hold_days=terms.hold_days,
+                segment_action=terms.segment_action,
                 rounding=company.currency_id.rounding,
             )
+            result[partner_id] = (facts, address_ids)
         return result
 
     @api.model

@@ -72,6 +72,9 @@ class SaleOrder(models.Model):
     def _cobranza_credit_partner(self):
         return self.partner_invoice_id.commercial_partner_id._origin
 
+    def _cobranza_credit_address(self):
+        return self.partner_invoice_id
+
     def _cobranza_credit_amount(self):
         """The order total in company currency: what confirming it adds to the exposure."""
         self.ensure_one()
