@@ -1,5 +1,6 @@
 import base64
 import logging
+from collections import defaultdict
 from urllib.parse import quote
 
 from lxml import html
@@ -67,6 +68,9 @@ class CobranzaDunning(models.Model):
     amount_overdue = fields.Monetary(string="Overdue", compute="_compute_amounts", store=True)
     credits_amount = fields.Monetary(string="Credits in Favour", readonly=True)
     collector_id = fields.Many2one("res.users", string="Collector", readonly=True)
+    profile_id = fields.Many2one(
+        "cobranza.partner.profile", string="Collections Profile", compute="_compute_profile_id", compute_sudo=True
+    )
     sent_date = fields.Date(string="Delivered On", readonly=True, copy=False)
     deferred_until = fields.Datetime(
         string="Deferred Until",
@@ -190,23 +194,40 @@ class CobranzaDunning(models.Model):
             company: Gate._gate_context(dunnings.partner_id, company, now)
             for company, dunnings in self.grouped("company_id").items()
         }
-        slots = set()
         rendered = self._render_emails()
         outbox = []
-        for dunning in self:
-            gate = gates[dunning.company_id]
-            history = list(gate.histories.get(dunning.partner_id.id, ()))
-            queued = len(outbox)
-            try:
-                with self.env.cr.savepoint():
-                    dunning._deliver(now, gate, rendered, outbox)
-            except Exception as error:  # any failure of one customer must not stop the others
-                gate.histories[dunning.partner_id.id] = history
-                del outbox[queued:]
-                _logger.warning("Collection communication %s failed: %s", dunning.name, error)
-                dunning._record_failure(error)
-            if dunning.state == "deferred":
-                slots.add(dunning.deferred_until)
+        line_levels = []  # [(date, {journal item id: level id})], written once for the batch
+        histories = {
+            company: {partner_id: list(contacts) for partner_id, contacts in gate.histories.items()}
+            for company, gate in gates.items()
+        }
+        try:
+            # all at once (their writes flushed together); if one fails, again one by one
+            with self.env.cr.savepoint():
+                for dunning in self:
+                    dunning._deliver(now, gates[dunning.company_id], rendered, outbox, line_levels)
+        except Exception:  # the failing one is found and recorded below
+            del outbox[:]
+            del line_levels[:]
+            for company, gate in gates.items():
+                gate.histories.clear()
+                gate.histories.update(histories[company])
+            self.invalidate_recordset()
+            for dunning in self:
+                gate = gates[dunning.company_id]
+                history = list(gate.histories.get(dunning.partner_id.id, ()))
+                queued, levelled = len(outbox), len(line_levels)
+                try:
+                    with self.env.cr.savepoint():
+                        dunning._deliver(now, gate, rendered, outbox, line_levels)
+                except Exception as error:  # any failure of one customer must not stop the others
+                    gate.histories[dunning.partner_id.id] = history
+                    del outbox[queued:]
+                    del line_levels[levelled:]
+                    _logger.warning("Collection communication %s failed: %s", dunning.name, error)
+                    dunning._record_failure(error)
+        slots = {dunning.deferred_until for dunning in self if dunning.state == "deferred"}
+        self._write_line_levels(line_levels)
         self._send_outbox(outbox)
         # prior notices are recorded with the e-mail that carried them, now that it exists
         noticed = self.filtered(lambda dunning: dunning.state == "sent" and dunning.level_id.bureau_notice)
@@ -218,7 +239,7 @@ class CobranzaDunning(models.Model):
             self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning").sudo()._trigger_list(sorted(slots)[:50])
         return self
 
-    def _deliver(self, now, gate, rendered=None, outbox=None):
+    def _deliver(self, now, gate, rendered=None, outbox=None, line_levels=None):
         """Run the level's channels; the communication is sent only if one of them reached the customer.
 
         Every contact asks the contact rules first (``gate``): a channel they defer postpones the whole
@@ -276,7 +297,7 @@ class CobranzaDunning(models.Model):
             pending |= self._deliver_call(notes, fallback=True)
         self.delivery_note = "\n".join(notes)
         if delivered:
-            self._mark_delivered(on, record_notice=outbox is None)
+            self._mark_delivered(on, record_notice=outbox is None, line_levels=line_levels)
         elif slots:
             slot, reason = min(slots)
             self.write({"state": "deferred", "deferred_until": naive(slot), "defer_reason": reason})
@@ -293,13 +314,20 @@ class CobranzaDunning(models.Model):
             self.partner_id, channel, when, company=self.company_id, dunning_id=self.id, **values
         )
 
-    def _mark_delivered(self, on=None, record_notice=True):
+    def _mark_delivered(self, on=None, record_notice=True, line_levels=None):
         """The customer was reached (on ``on``, default today): the lines take their levels (never
-        lower), then the level's consequences (credit hold, legal hand-off) follow."""
+        lower), then the level's consequences (credit hold, legal hand-off) follow.
+
+        ``line_levels``: a list to add the lines' levels to, written later for a whole batch.
+        """
         on = on or fields.Date.context_today(self)
         for dunning in self:
             dunning.write({"state": "sent", "sent_date": on, "deferred_until": False, "defer_reason": False})
-            dunning._raise_line_levels(on)
+            levels = dunning._raised_line_levels()
+            if line_levels is None:
+                self._write_line_levels([(on, levels)])
+            else:
+                line_levels.append((on, levels))
             if dunning.level_id.bureau_notice and record_notice:
                 self.env["cobranza.bureau.run"]._record_notice(dunning, on)
             if dunning.level_id.set_credit_hold:
@@ -307,8 +335,17 @@ class CobranzaDunning(models.Model):
             if dunning.level_id.handoff:
                 dunning._hand_over()
 
-    def _raise_line_levels(self, on):
-        """Record the levels sent on the lines; a line already at a later level keeps it."""
+    @api.model
+    def _write_line_levels(self, line_levels):
+        """Record the levels sent on the lines: [(date sent, {journal item id: level id})]."""
+        by_date = defaultdict(dict)
+        for on, levels in line_levels:
+            by_date[on].update(levels)
+        for on, levels in by_date.items():
+            self.env["account.move.line"]._cobranza_mark_dunning((), level_by_line=levels, sent_on=on)
+
+    def _raised_line_levels(self):
+        """{journal item id: level id} the lines take; a line already at a later level keeps its own."""
         self.ensure_one()
         rank = {level.id: index for index, level in enumerate(self.policy_id.level_ids.sorted("sequence"))}
         level_by_line = {}
@@ -317,7 +354,7 @@ class CobranzaDunning(models.Model):
             if current and rank.get(current.id, -1) >= rank.get(line.level_id.id, -1):
                 continue
             level_by_line[line.move_line_id.id] = line.level_id.id
-        self.env["account.move.line"]._cobranza_mark_dunning((), level_by_line=level_by_line, sent_on=on)
+        return level_by_line
 
     def _mark_undeliverable(self, reason):
         """Nothing reached the customer: the lines keep their level and the collector finds another way."""
@@ -573,7 +610,7 @@ class CobranzaDunning(models.Model):
 
     def _put_on_hold(self):
         self.ensure_one()
-        profile = self.env["cobranza.partner.profile"].sudo()._get_profiles(self.partner_id, self.company_id)
+        profile = self.profile_id.sudo()
         if not profile.credit_hold:
             profile.write(
                 {
@@ -630,12 +667,23 @@ class CobranzaDunning(models.Model):
                     dunning._record_failure(error)
         return self
 
+    @api.depends("partner_id", "company_id")
+    def _compute_profile_id(self):
+        # for every communication of the batch at once (a reminder's links and hold need it)
+        Profile = self.env["cobranza.partner.profile"]
+        for company, dunnings in self.grouped("company_id").items():
+            profiles = Profile._get_profiles(dunnings.partner_id, company)
+            by_partner = {profile.partner_id: profile for profile in profiles}
+            for dunning in dunnings:
+                dunning.profile_id = by_partner.get(dunning.partner_id.commercial_partner_id, Profile)
+        (self - self.filtered("company_id")).profile_id = False
+
     def _portal_links(self):
         """The links a reminder carries: to pay everything it lists, to the customer's statement and to
         each invoice's own page (where Odoo pays it online), all signed with tokens so that no portal
         user is needed."""
         self.ensure_one()
-        profile = self.env["cobranza.partner.profile"].sudo()._get_profiles(self.partner_id, self.company_id)
+        profile = self.profile_id.sudo()
         return {
             "pay": profile._portal_pay_url(dunning=self),
             "statement": profile._portal_url(),
