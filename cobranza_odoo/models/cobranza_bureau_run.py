@@ -13,7 +13,7 @@ class CobranzaBureauRun(models.AbstractModel):
     _description = "Collections: credit-bureau pipeline"
 
     @api.model
-    def _reason_text(self, codes):
+    def _reason_text(self, codes, wait_days=20):
         labels = {
             "paid": _("paid"),
             "in_dispute": _("in dispute"),
@@ -22,7 +22,7 @@ class CobranzaBureauRun(models.AbstractModel):
             "not_delinquent": _("not overdue"),
             "no_notice": _("a new prior notice is needed"),
             "second_notice_missing": _("a small debt needs a second notice on another day"),
-            "waiting_period": _("the 20 days after the notice have not passed"),
+            "waiting_period": _("the %s days after the notice have not passed", wait_days),
             "too_old": _("too long since the delinquency started to report it"),
             "reported_without_notice": _("reported before the notices allowed it"),
             "permanence_ended": _("the negative data's permanence is over"),
@@ -157,7 +157,7 @@ class CobranzaBureauRun(models.AbstractModel):
                 state = status.state if status.state != "none" else "noticed"
                 values = {
                     "state": state,
-                    "reasons": self._reason_text(status.reasons),
+                    "reasons": self._reason_text(status.reasons, company.cobranza_bureau_wait_days),
                     "reportable_from": status.reportable_from or False,
                     "residual": max(residual, 0.0),
                     "paid_date": paid_date or False,

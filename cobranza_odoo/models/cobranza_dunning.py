@@ -14,7 +14,9 @@ from .cobranza_contact_gate import naive
 _logger = logging.getLogger(__name__)
 
 # A communication the next run may still update: not delivered (nor on its way), not cancelled.
-OPEN_STATES = ("draft", "queued", "deferred", "undeliverable", "failed")
+# Not delivered yet: the day's run updates them (a customer has one) rather than adding another.
+# A *waiting* one (a call or a WhatsApp message still to do) counts: a new one each day would pile up.
+OPEN_STATES = ("draft", "queued", "deferred", "waiting", "undeliverable", "failed")
 # Sending more communications than this from a screen queues them for the scheduled run.
 SEND_NOW_LIMIT = 20
 LETTER_REPORT = "cobranza_odoo.action_report_dunning_letter"
@@ -166,6 +168,13 @@ class CobranzaDunning(models.Model):
             raise UserError(_("Only communications not sent yet can be discarded: sent ones are evidence."))
         self.write({"state": "cancelled"})
         return True
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_never_sent(self):
+        if any(dunning.sent_date or dunning.state not in ("draft", "cancelled") for dunning in self):
+            raise UserError(
+                _("Only drafts and discarded communications can be deleted: the others are evidence of a contact.")
+            )
 
     def action_log_call(self):
         self.ensure_one()

@@ -193,8 +193,11 @@ class CobranzaDunningRun(models.AbstractModel):
         dunnings.line_ids.unlink()
         for dunning, _communication, level_id, customer in updates:
             values = {"level_id": level_id, "date": today, "credits_amount": customer.credits}
-            if dunning.state in ("draft", "undeliverable", "failed"):
-                # to review (draft), or on its way (queued) when the company sends without review
+            if dunning.state in ("draft", "undeliverable", "failed") or (
+                dunning.state == "waiting" and level_id != dunning.level_id.id
+            ):
+                # to review (draft), or on its way (queued) when the company sends without review; a
+                # waiting one (its call not made yet) that reached a higher level goes out at that level
                 values["state"] = state
             # queued and deferred ones are already on their way
             dunning.write(values)

@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 
 class CobranzaInterestCharge(models.Model):
@@ -49,6 +50,12 @@ class CobranzaInterestCharge(models.Model):
     _sql_constraints = [
         ("date_range", "CHECK (date_from <= date_to)", "An interest charge must start before it ends."),
     ]
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_cancelled(self):
+        # a charge is what stops the next run from charging the same days again
+        if any(charge.state != "cancelled" for charge in self):
+            raise UserError(_("Only charges whose interest invoice was cancelled can be deleted."))
 
     @api.depends("interest_move_id.state", "offer_id")
     def _compute_state(self):

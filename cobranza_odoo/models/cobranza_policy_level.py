@@ -97,6 +97,8 @@ class CobranzaPolicyLevel(models.Model):
 
     @api.constrains(
         "stage",
+        "bureau_notice",
+        "required",
         "handoff",
         "handoff_partner_id",
         "send_email",
@@ -118,6 +120,14 @@ class CobranzaPolicyLevel(models.Model):
                 raise ValidationError(_("Level %s sends an e-mail: choose its template.", level.name))
             if level.send_sms and not level.sms_template_id:
                 raise ValidationError(_("Level %s sends an SMS: choose its template.", level.name))
+            if level.bureau_notice and not level.required:
+                raise ValidationError(
+                    _(
+                        "Level %s is the credit-bureau prior notice: make it a required step, so that no "
+                        "obligation is reported without it.",
+                        level.name,
+                    )
+                )
             channels = (level.send_email, level.send_sms, level.send_whatsapp, level.print_letter, level.schedule_call)
             if not (any(channels) or level.server_action_id):
                 raise ValidationError(_("Level %s does nothing: choose at least one channel.", level.name))

@@ -399,7 +399,11 @@ class CobranzaPortal(models.AbstractModel):
         self._log(
             profile,
             "promise",
-            _("Promise to pay %(amount)s on %(date)s", amount=currency.format(promised), date=promise_date),
+            _(
+                "Promise to pay %(amount)s on %(date)s",
+                amount=currency.format(promised),
+                date=format_date(self.env, promise_date),
+            ),
             agreement_id=agreement.id,
         )
         return agreement

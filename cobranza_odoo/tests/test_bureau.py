@@ -4,7 +4,7 @@ from io import BytesIO
 
 from freezegun import freeze_time
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from openpyxl import load_workbook
 
@@ -220,3 +220,11 @@ class TestBureau(CobranzaCommon):
         )
         self.assertFalse(self.Line.with_user(outsider).search([("id", "=", line.id)]))
         self.assertFalse(self.env["cobranza.bureau.notice"].with_user(outsider).search([]))
+
+    def test_a_prior_notice_level_must_be_a_required_step(self):
+        with self.assertRaisesRegex(ValidationError, "required step"):
+            self.legal.write({"bureau_notice": True, "required": False})
+
+    def test_the_waiting_reason_says_the_companys_waiting_days(self):
+        self.assertIn("21", self.Bureau._reason_text(["waiting_period"], 21))
+        self.assertNotIn("20", self.Bureau._reason_text(["waiting_period"], 21))

@@ -2,6 +2,7 @@ from datetime import datetime, time, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from lxml import etree
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -395,3 +396,67 @@ class TestDunningDelivery(CobranzaCommon):
         few, many = queries(portfolio(3, "pocos")), queries(portfolio(15, "muchos"))
         self.assertEqual(few, many)
         self.assertEqual(self.Dunning.search_count([("partner_id.name", "like", "Lote muchos")]), 15)
+
+    # ------------------------------------------------------------------ seen in review of the round
+
+    def test_a_communication_waiting_for_its_call_is_kept_not_duplicated_and_goes_out_at_a_higher_level(self):
+        self.friendly.write({"send_email": False, "schedule_call": True, "fallback_channel": False})
+        customer = self._customer("Solo Llamadas S.A.S.")
+        customer.phone = "+57 601 555 0101"
+        invoice = self._invoice(customer, 400.0, 40, term=self.term_30)  # 10 days late: friendly notice
+        dunning = self._run(customer)
+        self.assertEqual((dunning.level_id, dunning.state), (self.friendly, "waiting"))
+        call = self.env.ref("mail.mail_activity_data_call")
+        self.assertEqual(len(dunning.activity_ids.filtered(lambda a: a.activity_type_id == call)), 1)
+        # The call is not made; the next days' runs keep the same communication and the same call.
+        for days in (3, 6):
+            self.assertEqual(self._run(customer, days=days), dunning)
+        self.assertEqual(self.Dunning.search_count([("partner_id", "=", customer.id)]), 1)
+        self.assertEqual(len(dunning.activity_ids.filtered(lambda a: a.activity_type_id == call)), 1)
+        # Once the formal notice is due, the waiting one goes out at that level (e-mail and letter).
+        self.formal.write({"print_letter": False, "schedule_call": False})
+        self.assertEqual(self._run(customer, days=12), dunning)
+        self.assertEqual((dunning.level_id, dunning.state), (self.formal, "sent"))
+        self.assertEqual(self._receivable(invoice).cobranza_level_id, self.formal)
+
+    def test_a_bounced_reminder_can_be_tried_again(self):
+        customer = self._customer("Rebote S.A.S.")
+        self._invoice(customer, 300.0, 40, term=self.term_30)
+        dunning = self._run(customer)
+        self.assertEqual(dunning.state, "sent")
+        dunning._message_receive_bounce(customer.email, customer)
+        self.assertEqual(dunning.state, "failed")
+        view = self.env.ref("cobranza_odoo.cobranza_dunning_view_form")
+        arch = etree.fromstring(self.env["cobranza.dunning"].get_view(view.id)["arch"])
+        (retry,) = arch.xpath("//header/button[@name='action_send'][@string='Try Again']")
+        self.assertNotIn("sent_date", retry.get("invisible"), "a bounced one was delivered once: still retried")
+        customer.email = "tesoreria@rebote.example"
+        dunning.action_send()
+        self.assertEqual(dunning.state, "sent")
+        mails = self.env["mail.mail"].search([("model", "=", "cobranza.dunning"), ("res_id", "=", dunning.id)])
+        self.assertIn("tesoreria@rebote.example", mails.recipient_ids.mapped("email"))
+
+    def test_sent_communications_cannot_be_deleted_drafts_can(self):
+        customer = self._customer("Evidencia S.A.S.")
+        self._invoice(customer, 300.0, 40, term=self.term_30)
+        sent = self._run(customer)
+        self.assertEqual(sent.state, "sent")
+        with self.assertRaisesRegex(UserError, "evidence"):
+            sent.unlink()
+        other = self._customer("Borrador S.A.S.")
+        self._invoice(other, 300.0, 40, term=self.term_30)
+        draft = self._run(other, send=False)
+        self.assertEqual(draft.state, "draft")
+        draft.unlink()
+        self.assertFalse(draft.exists())
+
+    def test_running_the_whole_portfolio_follows_the_companys_mode_and_says_so(self):
+        Wizard = self.env["cobranza.dunning.run.wizard"]
+        self.env.company.cobranza_dunning_mode = "off"
+        with self.assertRaisesRegex(UserError, "off"):
+            Wizard.create({}).action_create()
+        self.env.company.cobranza_dunning_mode = "draft"
+        with self.assertRaisesRegex(UserError, "Settings"):
+            Wizard.create({}).action_create_and_send()
+        action = Wizard.create({}).action_create()
+        self.assertEqual(action["tag"], "display_notification")

@@ -382,3 +382,15 @@ class TestInterest(CobranzaCommon):
                     "bank_rate": 16.0,
                 }
             )
+
+    def test_a_charged_month_cannot_be_deleted_so_it_is_never_charged_twice(self):
+        with freeze_time("2025-12-01 12:00:00"):
+            november = self.Run._cron_post_interest()
+        charges = self._charges(self.invoice)
+        self.assertTrue(charges)
+        with self.assertRaisesRegex(UserError, "cancelled"):
+            charges.unlink()
+        november.button_draft()
+        november.button_cancel()
+        self.assertEqual(set(charges.mapped("state")), {"cancelled"})
+        charges.unlink()

@@ -8,7 +8,7 @@ from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 from odoo.addons.payment.tests.http_common import PaymentHttpCommon
 from odoo.exceptions import UserError
 from odoo.tests import JsonRpcException, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import format_date, mute_logger
 
 from .common import CobranzaCommon
 
@@ -262,6 +262,8 @@ class TestPortal(CobranzaCommon, AccountPaymentCommon, PaymentHttpCommon):
             (log.channel, log.direction, log.requested_by_customer, log.outcome),
             ("portal", "inbound", True, "promise"),
         )
+        self.assertNotIn(promise_date.isoformat(), log.note, "a date as people write it")
+        self.assertIn(format_date(self.env, promise_date), log.note)
         self.assertFalse(self._run_dunning(), "the promised invoices get no reminder")
         # Unpaid after its date and grace days: broken, and the reminders resume.
         broken = agreement._refresh_progress(promise_date + timedelta(days=agreement.grace_days + 1))

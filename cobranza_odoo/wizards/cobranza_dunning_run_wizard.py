@@ -166,7 +166,7 @@ class CobranzaDunningRunWizard(models.TransientModel):
         if not self.env.user.has_group("cobranza_odoo.group_cobranza_user"):
             raise UserError(_("Only the collections team runs dunning."))
         if not self.partner_ids or len(self.partner_ids) > RUN_NOW_LIMIT:
-            return self._start_scheduled_run()
+            return self._start_scheduled_run(send)
         Run = self.env["cobranza.dunning.run"]
         profiles = self._profiles()
         claimed = profiles.browse(
@@ -192,9 +192,32 @@ class CobranzaDunningRunWizard(models.TransientModel):
         action["context"] = {}
         return action
 
-    def _start_scheduled_run(self):
+    def _start_scheduled_run(self, send):
         """Ask the scheduled action to run now: it handles every customer in bounded batches, in the
-        company's mode, alongside anything already running, without duplicates."""
+        company's mode, alongside anything already running, without duplicates.
+
+        The scheduled run works in the company's mode only: a button asking for another mode says so
+        instead of doing something else than what it says.
+        """
+        mode = self.company_id.root_id.cobranza_dunning_mode
+        if mode == "off":
+            raise UserError(
+                _(
+                    "The daily dunning run is off for %s: choose the customers to handle now (up to %s), or "
+                    "switch the run on in Settings › Collections.",
+                    self.company_id.root_id.name,
+                    RUN_NOW_LIMIT,
+                )
+            )
+        if send != (mode == "send"):
+            raise UserError(
+                _(
+                    "For the whole portfolio the daily run works as set in Settings › Collections (%s). Use "
+                    "that button, or choose up to %s customers to handle now.",
+                    dict(self.company_id._fields["cobranza_dunning_mode"]._description_selection(self.env))[mode],
+                    RUN_NOW_LIMIT,
+                )
+            )
         self.env["cobranza.dunning.run"]._trigger_workers()
         return {
             "type": "ir.actions.client",
