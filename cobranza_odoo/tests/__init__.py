@@ -21,3 +21,4 @@ from . import test_interest
 from . import test_first_hour
 from . import test_portal
 from . import test_migration
+from . import test_browser_tours
