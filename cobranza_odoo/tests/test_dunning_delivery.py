@@ -460,3 +460,17 @@ class TestDunningDelivery(CobranzaCommon):
             Wizard.create({}).action_create_and_send()
         action = Wizard.create({}).action_create()
         self.assertEqual(action["tag"], "display_notification")
+
+    def test_delivery_chunks_hold_few_printed_letters_so_a_call_stays_near_its_budget(self):
+        customers = self.env["res.partner"]
+        for index in range(12):
+            customers |= self._customer(f"Carta {index} S.A.S.")
+        for customer in customers:
+            self._invoice(customer, 100.0, 60, term=self.term_30)  # 30 days late: the formal notice, a letter
+        drafts = self._run(customers, send=False)
+        self.assertEqual(set(drafts.level_id.mapped("print_letter")), {True})
+        sizes = [len(chunk) for chunk in self.Run._delivery_chunks(drafts)]
+        self.assertEqual(sizes, [5, 5, 2])
+        self.formal.print_letter = False
+        self.assertEqual([len(chunk) for chunk in self.Run._delivery_chunks(drafts)], [12])
+
