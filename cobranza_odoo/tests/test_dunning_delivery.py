@@ -473,4 +473,3 @@ class TestDunningDelivery(CobranzaCommon):
         self.assertEqual(sizes, [5, 5, 2])
         self.formal.print_letter = False
         self.assertEqual([len(chunk) for chunk in self.Run._delivery_chunks(drafts)], [12])
-
