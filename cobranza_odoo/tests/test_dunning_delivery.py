@@ -1,3 +1,4 @@
+import contextlib
 from datetime import datetime, time, timedelta
 from unittest.mock import patch
 
@@ -192,7 +193,7 @@ class TestDunningDelivery(CobranzaCommon):
         self.assertEqual(line.cobranza_level_id, self.formal)
 
     def _planned(self, line, level):
-        from odoo.addons.cobranza_odoo.engine import dunning_levels
+        from ..engine import dunning_levels
 
         return dunning_levels.PlannedLine(line.id, level.id, line.amount_residual, 10, line.date_maturity)
 
@@ -274,7 +275,7 @@ class TestDunningDelivery(CobranzaCommon):
 
         def render(dunnings):
             if victim in dunnings.partner_id:
-                raise UserError("wkhtmltopdf se detuvo")
+                raise UserError("wkhtmltopdf se detuvo")  # pylint: disable=translation-required  # a test double
             return real_render(dunnings)
 
         self._only(customers)
@@ -342,11 +343,8 @@ class TestDunningDelivery(CobranzaCommon):
         crash = RuntimeError("caída del servidor")
         with patch.object(ActionServer, "run", run), patch.object(type(self.Run), "_claim_profiles", side_effect=crash):
             for _call in range(3):  # the scheduled action goes on after a crash; the action runs once
-                try:
-                    with self.cr.savepoint():
-                        self._cron_call()
-                except RuntimeError:
-                    pass
+                with contextlib.suppress(RuntimeError), self.cr.savepoint():
+                    self._cron_call()
         self.assertEqual(external_calls, [dunning.name], "run once, with the communication's reference as key")
         self.assertEqual(dunning.action_state, "done")
 
