@@ -204,8 +204,9 @@ class CobranzaDemoPortfolio(models.AbstractModel):
 
     @api.model
     def _demo_play_day(self, demo, day):
-        """One day of the replay: what was invoiced and paid up to it, the day's events, the daily
-        refresh, the dunning run; the chatter, to-dos and histories of the day are dated that day."""
+        """One day of the replay: what was invoiced and paid up to it, the day's events, the progress of
+        agreements, the refresh of segments (every fourth week), the dunning run; the chatter, to-dos
+        and histories of the day are dated that day."""
         self._demo_post_invoices(demo, day)
         self._demo_post_payments(demo, day)
         for event in demo.events.get(day, ()):
@@ -235,9 +236,11 @@ class CobranzaDemoPortfolio(models.AbstractModel):
         self.env["cobranza.agreement"].search(
             [("partner_id", "in", demo.partners.ids), ("state", "=", "active")]
         )._refresh_progress(today)
-        # Segments, metrics and statuses as the daily run leaves them, then today's run in review
-        # mode: drafts for the collectors to check and send.
-        demo.profiles._refresh(today)
+        # Segments, metrics and statuses as the daily run leaves them — for every customer with
+        # receivables, as its first call does (Odoo's own demo customers too) —, then today's run in
+        # review mode: drafts for the collectors to check and send.
+        others = self.env["cobranza.profile.refresh"]._create_missing_profiles()
+        (demo.profiles | others)._refresh(today)
         self.env["cobranza.dunning.run"]._run_for(demo.profiles, today, send=False)
         self._analyze_accounting_tables()
         self.env["cobranza.kpi.snapshot"].with_company(demo.company).action_backfill(12)
