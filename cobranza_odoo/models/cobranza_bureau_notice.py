@@ -26,6 +26,9 @@ class CobranzaBureauNotice(models.Model):
     attachment_sha256 = fields.Char(string="PDF Fingerprint (SHA-256)", readonly=True)
     message_id = fields.Many2one("mail.message", string="E-mail", readonly=True)
     line_ids = fields.Many2many("cobranza.bureau.line", string="Obligations", readonly=True)
+    bounced = fields.Boolean(
+        readonly=True, help="Its e-mail bounced and nothing else reached the customer: it does not count as notice."
+    )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):

@@ -128,7 +128,8 @@ class CobranzaBureauRun(models.AbstractModel):
                 cleared = line.stops_cleared_on
                 if line.stopped and not stopped_now:
                     cleared = today
-                notices = tuple(sorted(set(line.notice_ids.mapped("date"))))
+                # a notice whose e-mail bounced reached nobody: it does not count
+                notices = tuple(sorted(set(line.notice_ids.filtered(lambda notice: not notice.bounced).mapped("date"))))
                 year = (notices[-1] if notices else today).year
                 if year not in params_by_year:
                     smmlv = table.get(year) or table[max(table)]

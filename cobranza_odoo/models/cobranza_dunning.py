@@ -719,12 +719,79 @@ class CobranzaDunning(models.Model):
         return result
 
     def _message_receive_bounce(self, email, partner):
-        """A bounced e-mail: the communication failed and the collector has to find another way."""
+        """A bounced e-mail: unless another channel (a letter, an SMS) reached the customer, nobody was
+        told, so the delivery is undone and the collector has to find another way."""
         result = super()._message_receive_bounce(email, partner)
-        for dunning in self.filtered(lambda record: record.state == "sent"):
-            dunning.write({"state": "failed", "failure_reason": _("E-mail to %s bounced.", email)})
+        sent = self.filtered(lambda record: record.state == "sent")
+        if not sent:
+            return result
+        reason = _("E-mail to %s bounced.", email)
+        reached_otherwise = set(
+            self.env["cobranza.contact.log"]
+            .sudo()
+            .search([("dunning_id", "in", sent.ids), ("channel", "!=", "email"), ("reached", "=", True)])
+            .dunning_id.ids
+        )
+        for dunning in sent:
+            if dunning.id in reached_otherwise:
+                dunning.message_post(body=reason, subtype_xmlid="mail.mt_note")
+                dunning._todo_for_collector(
+                    _(
+                        "The e-mail to %s bounced (the other channels reached them): update the address",
+                        dunning.partner_id.name,
+                    )
+                )
+                continue
+            dunning._undo_delivery(reason)
             dunning._todo_for_collector(_("Reminder to %s bounced: find another contact", dunning.partner_id.name))
         return result
+
+    def _undo_delivery(self, reason):
+        """A communication recorded as delivered did not reach the customer (its e-mail bounced).
+
+        It is open again, failed (the next run tries it again, at a higher level if one is due by then),
+        and its lines go back to the level and date of the last communication that did reach the
+        customer, so that the levels after it do not follow a notice nobody read. A line a later
+        communication moved on keeps its level. A prior notice it carried no longer counts for the
+        credit bureau (the evidence is kept, marked as bounced).
+        """
+        self.ensure_one()
+        sent_on = self.sent_date
+        moved = {
+            line.move_line_id.id: line.move_line_id
+            for line in self.line_ids
+            if line.move_line_id.cobranza_level_id == line.level_id
+            and line.move_line_id.cobranza_last_dunning_date == sent_on
+        }
+        previous = {}
+        if moved:
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT DISTINCT ON (line.move_line_id) line.move_line_id, line.level_id, dunning.sent_date
+                      FROM cobranza_dunning_line line
+                      JOIN cobranza_dunning dunning ON dunning.id = line.dunning_id
+                      JOIN cobranza_policy_level level ON level.id = line.level_id
+                     WHERE line.move_line_id = ANY(%s) AND dunning.id != %s
+                       AND dunning.state = 'sent' AND dunning.sent_date IS NOT NULL
+                  ORDER BY line.move_line_id, dunning.sent_date DESC, level.sequence DESC, dunning.id DESC
+                    """,
+                    list(moved),
+                    self.id,
+                )
+            )
+            previous = {line_id: (level_id, on) for line_id, level_id, on in rows}
+        restored = defaultdict(dict)
+        for line_id in moved:
+            level_id, on = previous.get(line_id, (False, False))
+            restored[on][line_id] = level_id
+        self._write_line_levels(list(restored.items()))
+        self.write({"state": "failed", "sent_date": False, "failure_reason": reason})
+        self.message_post(body=_("Not delivered: %s", reason), subtype_xmlid="mail.mt_note")
+        notices = self.env["cobranza.bureau.notice"].sudo().search([("dunning_id", "=", self.id)])
+        if notices:
+            notices.write({"bounced": True})
+            notices.line_ids.write({"refreshed_on": False})
 
     # ------------------------------------------------------------------ for the run
 

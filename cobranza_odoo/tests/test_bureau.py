@@ -94,6 +94,16 @@ class TestBureau(CobranzaCommon):
             notice.unlink()
         self.assertIn("credit bureaus", notice.message_id.body)
 
+    def test_a_notice_whose_email_bounced_does_not_start_the_timer_and_stays_as_evidence(self):
+        invoice = self._invoice_late(self.debtor, 60)
+        dunning = self._run(self.debtor, DAY0)
+        notice = self.env["cobranza.bureau.notice"].search([("dunning_id", "=", dunning.id)])
+        dunning._message_receive_bounce("cartera@andina.example", self.debtor)
+        self.assertTrue(notice.exists() and notice.bounced)
+        line = self._state_on(invoice, DAY0 + timedelta(days=25))
+        self.assertNotEqual(line.state, "reportable", "nobody received the notice")
+        self.assertFalse(line.reportable_from)
+
     def test_a_payment_on_day_10_stops_the_timer(self):
         invoice = self._invoice_late(self.debtor, 60)
         self._run(self.debtor, DAY0)

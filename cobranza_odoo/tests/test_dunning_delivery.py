@@ -434,6 +434,62 @@ class TestDunningDelivery(CobranzaCommon):
         mails = self.env["mail.mail"].search([("model", "=", "cobranza.dunning"), ("res_id", "=", dunning.id)])
         self.assertIn("tesoreria@rebote.example", mails.recipient_ids.mapped("email"))
 
+    def test_a_bounced_notice_takes_its_lines_back_to_the_last_delivered_level_so_nothing_follows_it(self):
+        self.formal.write({"print_letter": False, "schedule_call": False, "fallback_channel": False})
+        customer = self._customer("Rebote Tres S.A.S.")
+        invoice = self._invoice(customer, 400.0, 40, term=self.term_30)  # 10 days late: friendly notice
+        line = self._receivable(invoice)
+        friendly = self._run(customer)
+        self.assertEqual(
+            (friendly.level_id, friendly.state, line.cobranza_level_id), (self.friendly, "sent", self.friendly)
+        )
+        formal = self._run(customer, days=12)
+        self.assertEqual((formal.level_id, formal.state, line.cobranza_level_id), (self.formal, "sent", self.formal))
+        formal._message_receive_bounce(customer.email, customer)
+        self.assertEqual((formal.state, formal.sent_date), ("failed", False), "nobody was told")
+        self.assertEqual(
+            (line.cobranza_level_id, line.cobranza_last_dunning_date),
+            (self.friendly, self.today),
+            "the line is back at the last notice that reached the customer, with its date",
+        )
+        self.assertEqual(friendly.state, "sent", "the earlier delivery stands")
+        # The next day the same communication is tried again at the formal level: no new one, no pre-legal.
+        customer.email = "tesoreria@rebotetres.example"
+        self.assertEqual(self._run(customer, days=13), formal)
+        self.assertEqual((formal.level_id, formal.state), (self.formal, "sent"))
+        self.assertEqual(self.Dunning.search_count([("partner_id", "=", customer.id)]), 2)
+        self.assertEqual(line.cobranza_level_id, self.formal)
+
+    def test_a_first_reminder_that_bounced_leaves_the_line_without_level(self):
+        customer = self._customer("Rebote Cuatro S.A.S.")
+        invoice = self._invoice(customer, 300.0, 40, term=self.term_30)
+        dunning = self._run(customer)
+        dunning._message_receive_bounce(customer.email, customer)
+        line = self._receivable(invoice)
+        self.assertFalse(line.cobranza_level_id, "no notice reached the customer yet")
+        self.assertFalse(line.cobranza_last_dunning_date)
+
+    def test_a_bounce_after_a_line_moved_on_leaves_the_line_where_it_is(self):
+        self.formal.write({"print_letter": False, "schedule_call": False, "fallback_channel": False})
+        customer = self._customer("Rebote Cinco S.A.S.")
+        invoice = self._invoice(customer, 400.0, 40, term=self.term_30)
+        friendly = self._run(customer)
+        self._run(customer, days=12)  # the formal notice reached the customer
+        friendly._message_receive_bounce(customer.email, customer)  # a late bounce of the earlier one
+        self.assertEqual(self._receivable(invoice).cobranza_level_id, self.formal)
+
+    def test_a_bounced_email_of_a_notice_that_also_reached_by_letter_stays_delivered(self):
+        customer = self._customer("Rebote Seis S.A.S.")
+        invoice = self._invoice(customer, 300.0, 40, term=self.term_30)
+        dunning = self._run(customer)
+        self.env["cobranza.contact.log"].create(
+            {"partner_id": customer.id, "channel": "letter", "outcome": "sent", "dunning_id": dunning.id}
+        )
+        dunning._message_receive_bounce(customer.email, customer)
+        self.assertEqual(dunning.state, "sent")
+        self.assertEqual(self._receivable(invoice).cobranza_level_id, self.friendly)
+        self.assertIn("bounced", dunning.activity_ids.mapped("summary")[0])
+
     def test_sent_communications_cannot_be_deleted_drafts_can(self):
         customer = self._customer("Evidencia S.A.S.")
         self._invoice(customer, 300.0, 40, term=self.term_30)
