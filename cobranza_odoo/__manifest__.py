@@ -66,5 +66,4 @@
         ],
     },
     "images": ["static/description/icon.png"],
-    "installable": True,
 }

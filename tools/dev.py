@@ -740,6 +740,7 @@ def cmd_test(options):
         summary.add("ruff check + format --check", rc == 0 and rc_format == 0, f"exit {rc}/{rc_format}")
     else:
         summary.add("ruff check + format --check", False, "ruff is not installed: run ./dev setup")
+    _pylint_odoo_row(summary)
 
     say("== engine and static tests (pytest, no Odoo) ==")
     rc = subprocess.run([sys.executable, "-m", "pytest", "tests"], cwd=REPO).returncode
@@ -834,6 +835,23 @@ def cmd_test(options):
     say(f"Logs: {logs}")
     summary.print()
     return 1 if summary.failed else 0
+
+
+PYLINT_STEP = "pylint-odoo (.pylintrc)"
+
+
+def _pylint_odoo_row(summary):
+    """OCA's Odoo checks (pylint with the pylint_odoo plugin) over the addon, when pylint-odoo is installed.
+
+    Every check .pylintrc enables must pass: any message, or pylint failing to run, fails the step.
+    """
+    if not _module_available("pylint_odoo"):
+        summary.add(PYLINT_STEP, True, "pylint-odoo is not installed (./dev setup installs it)", status="NOT RUN")
+        return
+    say("== pylint-odoo ==")
+    command = [sys.executable, "-m", "pylint", "--rcfile", str(REPO / ".pylintrc"), ADDON]
+    rc = subprocess.run(command, cwd=REPO).returncode
+    summary.add(PYLINT_STEP, rc == 0, f"exit {rc}" + ("" if rc == 0 else ": see the messages above"))
 
 
 def _install_and_test(summary, odoo_root, pg, dbname, logs, demo):

@@ -48,7 +48,7 @@ class CobranzaAgreement(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company.root_id
     )
     currency_id = fields.Many2one("res.currency", required=True, default=lambda self: self.env.company.currency_id)
-    collector_id = fields.Many2one("res.users", string="Collector", default=lambda self: self.env.user, tracking=True)
+    collector_id = fields.Many2one("res.users", default=lambda self: self.env.user, tracking=True)
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -75,7 +75,6 @@ class CobranzaAgreement(models.Model):
     )
     move_ids = fields.Many2many("account.move", compute="_compute_move_ids", string="Covered Invoices")
     debt = fields.Monetary(
-        string="Debt",
         compute="_compute_debt",
         store=True,
         readonly=False,
@@ -98,7 +97,7 @@ class CobranzaAgreement(models.Model):
     paid_amount = fields.Monetary(string="Paid", readonly=True)
     interest_move_id = fields.Many2one("account.move", string="Interest Invoice", readonly=True, copy=False)
     activation_date = fields.Date(readonly=True, copy=False)
-    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True, copy=False)
+    approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     broken_date = fields.Date(readonly=True, copy=False)
     broken_installment_id = fields.Many2one("cobranza.agreement.installment", readonly=True, copy=False)
     progress_date = fields.Date(readonly=True, copy=False, help="When progress was last read from the payments.")

@@ -33,7 +33,7 @@ class CobranzaContactConsent(models.Model):
         default="contract",
     )
     user_id = fields.Many2one("res.users", string="Recorded By", default=lambda self: self.env.user, readonly=True)
-    revoked_on = fields.Date(string="Revoked On", help="The customer withdrew this channel from that day on.")
+    revoked_on = fields.Date(help="The customer withdrew this channel from that day on.")
     note = fields.Char(string="Evidence", help="Where the authorisation is kept (document, message, recording).")
 
     _sql_constraints = [

@@ -49,7 +49,7 @@ class CobranzaContactLog(models.Model):
         help="An answer to the customer's own request: the contact rules do not count it.",
     )
     dunning_id = fields.Many2one("cobranza.dunning", string="Communication", readonly=True, index="btree_not_null")
-    agreement_id = fields.Many2one("cobranza.agreement", string="Agreement", readonly=True, index="btree_not_null")
+    agreement_id = fields.Many2one("cobranza.agreement", readonly=True, index="btree_not_null")
     move_id = fields.Many2one("account.move", string="Invoice", readonly=True, index="btree_not_null")
     note = fields.Text()
 

@@ -31,9 +31,7 @@ class CobranzaCreditIncrease(models.Model):
     date_from = fields.Date(string="Valid From", required=True, default=fields.Date.context_today, tracking=True)
     date_to = fields.Date(string="Valid Until", required=True, tracking=True)
     reason = fields.Text(required=True, tracking=True)
-    approved_by_id = fields.Many2one(
-        "res.users", string="Approved By", required=True, readonly=True, default=lambda self: self.env.user
-    )
+    approved_by_id = fields.Many2one("res.users", required=True, readonly=True, default=lambda self: self.env.user)
     state = fields.Selection(
         [("scheduled", "Scheduled"), ("active", "Active"), ("expired", "Expired")],
         compute="_compute_state",

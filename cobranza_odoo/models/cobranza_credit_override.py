@@ -31,7 +31,7 @@ class CobranzaCreditOverride(models.Model):
     )
     check_summary = fields.Text(string="Credit Check Result", readonly=True)
     request_reason = fields.Text(string="Why the Exception", readonly=True)
-    requested_by_id = fields.Many2one("res.users", string="Requested By", readonly=True)
+    requested_by_id = fields.Many2one("res.users", readonly=True)
     state = fields.Selection(
         [
             ("requested", "To Approve"),
@@ -51,8 +51,8 @@ class CobranzaCreditOverride(models.Model):
     expiry_date = fields.Date(
         string="Valid Until", tracking=True, default=lambda self: fields.Date.context_today(self) + timedelta(days=7)
     )
-    approval_reason = fields.Text(string="Approval Reason", tracking=True)
-    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True, tracking=True)
+    approval_reason = fields.Text(tracking=True)
+    approved_by_id = fields.Many2one("res.users", readonly=True, tracking=True)
     approval_date = fields.Datetime(readonly=True)
     used_date = fields.Datetime(readonly=True)
 

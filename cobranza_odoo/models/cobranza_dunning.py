@@ -47,7 +47,7 @@ class CobranzaDunning(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     date = fields.Date(required=True, readonly=True, index=True)
     policy_id = fields.Many2one("cobranza.policy", readonly=True)
-    level_id = fields.Many2one("cobranza.policy.level", string="Level", readonly=True, index=True)
+    level_id = fields.Many2one("cobranza.policy.level", readonly=True, index=True)
     stage = fields.Selection(related="level_id.stage", store=True)
     state = fields.Selection(
         [
@@ -69,13 +69,12 @@ class CobranzaDunning(models.Model):
     amount_total = fields.Monetary(string="Amount Due", compute="_compute_amounts", store=True)
     amount_overdue = fields.Monetary(string="Overdue", compute="_compute_amounts", store=True)
     credits_amount = fields.Monetary(string="Credits in Favour", readonly=True)
-    collector_id = fields.Many2one("res.users", string="Collector", readonly=True)
+    collector_id = fields.Many2one("res.users", readonly=True)
     profile_id = fields.Many2one(
         "cobranza.partner.profile", string="Collections Profile", compute="_compute_profile_id", compute_sudo=True
     )
     sent_date = fields.Date(string="Delivered On", readonly=True, copy=False)
     deferred_until = fields.Datetime(
-        string="Deferred Until",
         readonly=True,
         copy=False,
         index="btree_not_null",
@@ -87,7 +86,7 @@ class CobranzaDunning(models.Model):
     letter_attachment_id = fields.Many2one("ir.attachment", string="Letter", readonly=True)
     call_scheduled = fields.Boolean(string="Call Planned", readonly=True)
     whatsapp_url = fields.Char(string="WhatsApp Link", compute="_compute_whatsapp_url")
-    letter_posted = fields.Boolean(string="Letter Posted", readonly=True, copy=False)
+    letter_posted = fields.Boolean(readonly=True, copy=False)
     action_state = fields.Selection(
         [("none", "None"), ("pending", "To Run"), ("done", "Done"), ("failed", "Failed")],
         string="Server Action",

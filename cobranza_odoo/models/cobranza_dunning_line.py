@@ -18,10 +18,10 @@ class CobranzaDunningLine(models.Model):
         "account.move.line", string="Installment", required=True, ondelete="cascade", index=True
     )
     move_id = fields.Many2one("account.move", string="Invoice", required=True, ondelete="cascade", index=True)
-    level_id = fields.Many2one("cobranza.policy.level", string="Level", required=True, ondelete="restrict")
+    level_id = fields.Many2one("cobranza.policy.level", required=True, ondelete="restrict")
     date_maturity = fields.Date(string="Due Date", required=True)
     amount_residual = fields.Monetary(string="Amount Due", required=True)
-    days_late = fields.Integer(string="Days Late")
+    days_late = fields.Integer()
     state = fields.Selection(related="dunning_id.state")
     date = fields.Date(related="dunning_id.date")
 

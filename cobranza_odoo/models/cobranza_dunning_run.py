@@ -3,7 +3,7 @@ import time
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL
 from psycopg2 import errors as pg_errors
 
 from ..engine import dunning_levels
@@ -18,6 +18,8 @@ DUNNING_BATCH_SIZE = 100
 DEFAULT_TIME_BUDGET = 60
 # Communications delivered together: their e-mails are rendered in one go.
 DELIVERY_CHUNK = 25
+# Printed letters in one such chunk (about 1.3 s each): how far a call may run past its time budget.
+LETTERS_PER_CHUNK = 5
 # Scheduled actions that run the dunning side by side (one per cron thread): worker k of them starts
 # with the customers and communications whose id modulo WORKERS is k, then helps with the others
 # from the far end, so that two threads rarely meet on the same records.
@@ -444,9 +446,25 @@ class CobranzaDunningRun(models.AbstractModel):
             if not batch:
                 break
             # in chunks: e-mails are rendered together (one template compilation a chunk), and the
-            # budget is checked between chunks (a letter takes about a second to print)
-            for chunk in split_every(DELIVERY_CHUNK, batch.ids, batch.browse):
+            # budget is checked between chunks
+            for chunk in self._delivery_chunks(batch):
                 delivered |= chunk._deliver_each(now)
                 if time.monotonic() >= deadline:
                     return delivered
         return delivered
+
+    @api.model
+    def _delivery_chunks(self, dunnings):
+        """Chunks of at most DELIVERY_CHUNK communications and LETTERS_PER_CHUNK printed letters: a letter
+        costs about 1.3 s (one wkhtmltopdf process), so a chunk never runs far past the time budget."""
+        chunk, letters = [], 0
+        for dunning in dunnings:
+            level = dunning.level_id
+            prints = level.print_letter or level.handoff or level.bureau_notice
+            if chunk and (len(chunk) >= DELIVERY_CHUNK or (prints and letters >= LETTERS_PER_CHUNK)):
+                yield dunnings.browse(chunk)
+                chunk, letters = [], 0
+            chunk.append(dunning.id)
+            letters += bool(prints)
+        if chunk:
+            yield dunnings.browse(chunk)

@@ -31,7 +31,6 @@ class CobranzaIncentive(models.Model):
             ("excluded", "On the untaxed amount, tax unchanged"),
             ("credit_note", "On the total, granted by a credit note"),
         ],
-        string="Tax Mode",
         required=True,
         default="included",
         tracking=True,
@@ -42,7 +41,6 @@ class CobranzaIncentive(models.Model):
     )
     discount_account_id = fields.Many2one(
         "account.account",
-        string="Discount Account",
         tracking=True,
         domain="[('account_type', 'in', ('expense', 'expense_direct_cost', 'income', 'income_other')), "
         "('company_ids', 'parent_of', company_id)]",

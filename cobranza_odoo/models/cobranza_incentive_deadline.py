@@ -21,7 +21,7 @@ class CobranzaIncentiveDeadline(models.Model):
     days = fields.Integer(string="Paid Within (days)", required=True)
     percent = fields.Float(string="Discount (%)", required=True, digits=(5, 2))
     deadline = fields.Date(string="Pay By", required=True)
-    discount = fields.Monetary(string="Discount", required=True)
+    discount = fields.Monetary(required=True)
     amount_to_pay = fields.Monetary(string="Amount to Pay", required=True)
 
     def _engine_deadline(self):

@@ -27,7 +27,7 @@ class CobranzaInterestCharge(models.Model):
     date_maturity = fields.Date(string="Due Date", readonly=True)
     date_from = fields.Date(string="From", required=True, readonly=True)
     date_to = fields.Date(string="To", required=True, readonly=True)
-    days = fields.Integer(string="Days", readonly=True)
+    days = fields.Integer(readonly=True)
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     principal = fields.Monetary(string="Average Principal", readonly=True)
     rate_ea = fields.Float(string="Rate Applied (% E.A.)", digits=(16, 4), readonly=True)

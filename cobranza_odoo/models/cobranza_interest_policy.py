@@ -28,7 +28,6 @@ class CobranzaInterestPolicy(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     charge_interest = fields.Boolean(
-        string="Charge Interest",
         default=True,
         tracking=True,
         help="Off: the customers this policy is assigned to are never charged late interest "
@@ -40,15 +39,13 @@ class CobranzaInterestPolicy(models.Model):
         help="Charge the cap in force each day (in Colombia, the usury rate) instead of an agreed rate.",
     )
     rate = fields.Float(string="Agreed Rate (%)", digits=(16, 4), tracking=True)
-    rate_type = fields.Selection(INTEREST_RATE_TYPES, string="Rate Type", required=True, default="effective_annual")
+    rate_type = fields.Selection(INTEREST_RATE_TYPES, required=True, default="effective_annual")
     periodicity = fields.Selection(
         INTEREST_PERIODICITIES, string="Compounding", help="How often a nominal rate compounds."
     )
     rate_ea = fields.Float(string="Agreed Rate (% E.A.)", digits=(16, 4), compute="_compute_rate_equivalents")
     daily_rate = fields.Float(string="Daily Rate (%)", digits=(16, 6), compute="_compute_rate_equivalents")
-    grace_days = fields.Integer(
-        string="Grace Days", tracking=True, help="Days after the due date that never bear interest."
-    )
+    grace_days = fields.Integer(tracking=True, help="Days after the due date that never bear interest.")
     date_start = fields.Date(
         string="Charge From",
         required=True,
@@ -65,7 +62,6 @@ class CobranzaInterestPolicy(models.Model):
     )
     credit_type = fields.Selection(
         INTEREST_CREDIT_TYPES,
-        string="Credit Type",
         required=True,
         default="consumer_ordinary",
         help="Which certified cap applies: sales on credit usually fall under consumer and ordinary credit.",
@@ -85,7 +81,6 @@ class CobranzaInterestPolicy(models.Model):
     )
     journal_id = fields.Many2one(
         "account.journal",
-        string="Journal",
         check_company=True,
         domain="[('type', '=', 'sale')]",
         help="Sales journal of the interest documents. Empty: the default sales journal.",

@@ -23,17 +23,15 @@ class CobranzaInterestRate(models.Model):
     _order = "country_id, credit_type, date_from desc, id desc"
 
     country_id = fields.Many2one(
-        "res.country", string="Country", required=True, tracking=True, default=lambda self: self._default_country()
+        "res.country", required=True, tracking=True, default=lambda self: self._default_country()
     )
     company_id = fields.Many2one(
         "res.company",
-        string="Company",
         index=True,
         help="Leave empty: the rate applies to every company of the country.",
     )
     credit_type = fields.Selection(
         INTEREST_CREDIT_TYPES,
-        string="Credit Type",
         required=True,
         default="consumer_ordinary",
         tracking=True,
@@ -48,9 +46,7 @@ class CobranzaInterestRate(models.Model):
         tracking=True,
         help="The certified current bank rate (in Colombia, the interés bancario corriente).",
     )
-    bank_rate_type = fields.Selection(
-        INTEREST_RATE_TYPES, string="Bank Rate Type", required=True, default="effective_annual"
-    )
+    bank_rate_type = fields.Selection(INTEREST_RATE_TYPES, required=True, default="effective_annual")
     bank_periodicity = fields.Selection(
         INTEREST_PERIODICITIES, string="Bank Rate Compounding", help="How often a nominal bank rate compounds."
     )
@@ -76,9 +72,7 @@ class CobranzaInterestRate(models.Model):
         compute="_compute_equivalents",
         help="The cap as an effective daily rate: what one day of late interest may cost at most.",
     )
-    source = fields.Char(
-        string="Source", tracking=True, help="Where the rate was certified: authority, resolution and date."
-    )
+    source = fields.Char(tracking=True, help="Where the rate was certified: authority, resolution and date.")
 
     @api.model
     def _default_country(self):

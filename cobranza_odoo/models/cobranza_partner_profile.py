@@ -49,7 +49,6 @@ class CobranzaPartnerProfile(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     collector_id = fields.Many2one(
         "res.users",
-        string="Collector",
         tracking=True,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
         help="Person in charge of collecting from this customer in this company.",
@@ -57,19 +56,19 @@ class CobranzaPartnerProfile(models.Model):
     note = fields.Html(string="Collections Notes")
 
     # Manual credit hold: only Collections Managers set or lift it (see write()).
-    credit_hold = fields.Boolean(string="Credit Hold", tracking=True)
+    credit_hold = fields.Boolean(tracking=True)
     credit_hold_reason = fields.Char(string="Hold Reason", tracking=True)
     credit_hold_date = fields.Date(string="On Hold Since", readonly=True)
     credit_hold_user_id = fields.Many2one("res.users", string="Put on Hold By", readonly=True)
 
     # Payment-behaviour metrics: a dated snapshot written by the daily run (see _refresh).
-    metrics_date = fields.Date(string="Metrics Date", readonly=True, index=True, copy=False)
+    metrics_date = fields.Date(readonly=True, index=True, copy=False)
     paid_invoice_count = fields.Integer(string="Paid Invoices", readonly=True)
     on_time_ratio = fields.Float(string="On-Time Ratio (%)", readonly=True, aggregator="avg")
     avg_days_late = fields.Float(string="Average Days Late", readonly=True, aggregator="avg", digits=(16, 1))
-    worst_days_overdue = fields.Integer(string="Worst Days Overdue", readonly=True, aggregator="max")
-    overdue_amount = fields.Monetary(string="Overdue Amount", readonly=True)
-    open_amount = fields.Monetary(string="Open Amount", readonly=True)
+    worst_days_overdue = fields.Integer(readonly=True, aggregator="max")
+    overdue_amount = fields.Monetary(readonly=True)
+    open_amount = fields.Monetary(readonly=True)
     credit_use = fields.Float(string="Credit Use (%)", readonly=True, aggregator="avg", digits=(16, 1))
     last_payment_date = fields.Date(string="Last Payment", readonly=True)
     broken_promise_count = fields.Integer(string="Broken Promises", readonly=True)
@@ -92,7 +91,6 @@ class CobranzaPartnerProfile(models.Model):
         "the customer.",
     )
     interest_charged_until = fields.Date(
-        string="Interest Charged Until",
         readonly=True,
         copy=False,
         index=True,
@@ -102,23 +100,20 @@ class CobranzaPartnerProfile(models.Model):
     settlement_offer_count = fields.Integer(string="Settlement Offers", compute="_compute_interest_counts")
     dunning_excluded = fields.Boolean(string="No Dunning", tracking=True)
     dunning_exclusion_reason = fields.Char(string="Why No Dunning", tracking=True)
-    dunning_paused_until = fields.Date(string="Dunning Paused Until", tracking=True)
+    dunning_paused_until = fields.Date(tracking=True)
     dunning_checked_on = fields.Date(readonly=True, copy=False, index=True)
     dunning_count = fields.Integer(string="Reminders", compute="_compute_dunning_count")
     open_invoice_count = fields.Integer(string="Open Invoices", compute="_compute_open_invoice_count")
     agreement_count = fields.Integer(string="Agreements", compute="_compute_agreement_count")
 
-    segment_id = fields.Many2one("cobranza.segment", string="Segment", tracking=True, index=True, copy=False)
+    segment_id = fields.Many2one("cobranza.segment", tracking=True, index=True, copy=False)
     segment_color = fields.Integer(related="segment_id.color")
-    segment_locked = fields.Boolean(
-        string="Segment Locked", tracking=True, help="The daily run keeps the segment a manager pinned."
-    )
+    segment_locked = fields.Boolean(tracking=True, help="The daily run keeps the segment a manager pinned.")
     segment_lock_reason = fields.Char(string="Lock Reason", tracking=True)
     segment_reason = fields.Text(string="Why This Segment", readonly=True)
     segment_date = fields.Date(string="Segment Since", readonly=True)
     segment_change_ids = fields.One2many("cobranza.segment.change", "profile_id", string="Segment History")
     consumer = fields.Boolean(
-        string="Consumer",
         compute="_compute_consumer",
         store=True,
         readonly=False,
@@ -131,9 +126,7 @@ class CobranzaPartnerProfile(models.Model):
     )
     contact_local_time = fields.Char(string="Customer's Time", compute="_compute_contact_rules", compute_sudo=True)
     contact_pack = fields.Char(string="Contact Rules", compute="_compute_contact_rules", compute_sudo=True)
-    collection_status = fields.Selection(
-        COLLECTION_STATUSES, string="Collection Status", readonly=True, index=True, copy=False, default="current"
-    )
+    collection_status = fields.Selection(COLLECTION_STATUSES, readonly=True, index=True, copy=False, default="current")
 
     _sql_constraints = [
         (

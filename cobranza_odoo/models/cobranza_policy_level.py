@@ -63,14 +63,11 @@ class CobranzaPolicyLevel(models.Model):
         help="The WhatsApp text; {customer}, {amount} and {reference} are replaced.",
     )
     print_letter = fields.Boolean(string="Printed Letter", help="Print the collection letter and keep it as evidence.")
-    attach_statement = fields.Boolean(
-        string="Attach Statement", help="Attach the customer's account statement (PDF) to the e-mail."
-    )
+    attach_statement = fields.Boolean(help="Attach the customer's account statement (PDF) to the e-mail.")
     schedule_call = fields.Boolean(string="Phone Call", help="Plan a call for the collector, with a script.")
     call_script = fields.Html(translate=True, help="What the collector says on the call.")
     server_action_id = fields.Many2one(
         "ir.actions.server",
-        string="Server Action",
         domain="[('model_id.model', '=', 'cobranza.dunning')]",
         help="Run for each communication of this level, e.g. to send a WhatsApp message or call another system. "
         "It runs after the communication is saved.",

@@ -20,7 +20,7 @@ class CobranzaSegment(models.Model):
     code = fields.Char(help="Short code shown in lists, e.g. A, B, C.")
     sequence = fields.Integer(default=10, help="Segments are tried in this order; the first whose rules hold wins.")
     active = fields.Boolean(default=True)
-    color = fields.Integer(string="Color")
+    color = fields.Integer()
     company_id = fields.Many2one("res.company", help="Leave empty to use the segment in every company.")
     description = fields.Text(translate=True)
     rule_ids = fields.One2many("cobranza.segment.rule", "segment_id", string="Rules", copy=True)

@@ -40,7 +40,7 @@ class CobranzaSettlementOffer(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company.root_id
     )
     currency_id = fields.Many2one("res.currency", required=True, default=lambda self: self.env.company.currency_id)
-    collector_id = fields.Many2one("res.users", string="Collector", default=lambda self: self.env.user, tracking=True)
+    collector_id = fields.Many2one("res.users", default=lambda self: self.env.user, tracking=True)
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -105,7 +105,7 @@ class CobranzaSettlementOffer(models.Model):
         compute="_compute_needs_approval", help="The waiver is above the company's threshold: a manager approves it."
     )
     offered_on = fields.Date(readonly=True, copy=False)
-    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True, copy=False)
+    approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     checked_on = fields.Date(readonly=True, copy=False, help="When the payments were last checked.")
     paid_amount = fields.Monetary(string="Paid So Far", readonly=True, copy=False)
     fulfilled_on = fields.Date(readonly=True, copy=False)

@@ -30,8 +30,8 @@ class CobranzaAgingReport(models.Model):
     bucket = fields.Selection(selection="_selection_bucket", string="Aging Bucket", readonly=True)
     amount_residual = fields.Monetary(string="Open Amount", readonly=True)
     amount_overdue = fields.Monetary(string="Overdue Amount", readonly=True)
-    segment_id = fields.Many2one("cobranza.segment", string="Segment", readonly=True)
-    collector_id = fields.Many2one("res.users", string="Collector", readonly=True)
+    segment_id = fields.Many2one("cobranza.segment", readonly=True)
+    collector_id = fields.Many2one("res.users", readonly=True)
     collection_status = fields.Selection(COLLECTION_STATUSES, string="Invoice Status", readonly=True)
     level_id = fields.Many2one("cobranza.policy.level", string="Dunning Level", readonly=True)
 

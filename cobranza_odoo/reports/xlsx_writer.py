@@ -60,7 +60,7 @@ class StreamingSheet:
         self.sheet.freeze_panes(self.row + 1, 0)
         self.row += 1
 
-    def write(self, values):
+    def write(self, values):  # pylint: disable=method-required-super  # a spreadsheet row, not an Odoo model
         for index, (column, value) in enumerate(zip(self.columns, values, strict=True)):
             if value is None or value is False:
                 continue

@@ -31,7 +31,7 @@ class TestAgreements(CobranzaCommon):
         action = self.customer.with_user(self.collector).action_cobranza_new_agreement()
         agreement = (
             self.Agreement.with_user(self.collector)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create(
                 {
                     "down_payment": 100.0,
@@ -172,7 +172,7 @@ class TestAgreements(CobranzaCommon):
 
     def test_promise_in_two_clicks_from_the_invoice_and_kept(self):
         action = self.invoice_a.with_user(self.collector).action_cobranza_new_promise()
-        promise = self.Agreement.with_user(self.collector).with_context(action["context"]).create({"debt": 400.0})
+        promise = self.Agreement.with_user(self.collector).with_context(**action["context"]).create({"debt": 400.0})
         promise.action_save_promise()
         self.assertEqual((promise.kind, promise.state, promise.installment_ids.amount), ("promise", "active", 400.0))
         self.assertEqual(promise.installment_ids.date, self.today + timedelta(days=7))

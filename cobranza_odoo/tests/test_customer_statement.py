@@ -49,7 +49,7 @@ class TestCustomerStatement(CobranzaCommon):
 
     def test_statement_is_sent_to_the_invoice_address_with_the_pdf(self):
         action = self.customer.action_cobranza_send_statement()
-        composer = self.env[action["res_model"]].with_context(action["context"]).create({})
+        composer = self.env[action["res_model"]].with_context(**action["context"]).create({})
         self.assertEqual(composer.partner_ids, self.customer_contact)
         self.assertTrue(composer.attachment_ids.filtered(lambda attachment: "Statement" in attachment.name))
         composer._action_send_mail()

@@ -1,3 +1,4 @@
+import contextlib
 from datetime import datetime, time, timedelta
 from unittest.mock import patch
 
@@ -192,7 +193,7 @@ class TestDunningDelivery(CobranzaCommon):
         self.assertEqual(line.cobranza_level_id, self.formal)
 
     def _planned(self, line, level):
-        from odoo.addons.cobranza_odoo.engine import dunning_levels
+        from ..engine import dunning_levels
 
         return dunning_levels.PlannedLine(line.id, level.id, line.amount_residual, 10, line.date_maturity)
 
@@ -274,7 +275,7 @@ class TestDunningDelivery(CobranzaCommon):
 
         def render(dunnings):
             if victim in dunnings.partner_id:
-                raise UserError("wkhtmltopdf se detuvo")
+                raise UserError("wkhtmltopdf se detuvo")  # pylint: disable=translation-required  # a test double
             return real_render(dunnings)
 
         self._only(customers)
@@ -342,11 +343,8 @@ class TestDunningDelivery(CobranzaCommon):
         crash = RuntimeError("caída del servidor")
         with patch.object(ActionServer, "run", run), patch.object(type(self.Run), "_claim_profiles", side_effect=crash):
             for _call in range(3):  # the scheduled action goes on after a crash; the action runs once
-                try:
-                    with self.cr.savepoint():
-                        self._cron_call()
-                except RuntimeError:
-                    pass
+                with contextlib.suppress(RuntimeError), self.cr.savepoint():
+                    self._cron_call()
         self.assertEqual(external_calls, [dunning.name], "run once, with the communication's reference as key")
         self.assertEqual(dunning.action_state, "done")
 
@@ -460,3 +458,16 @@ class TestDunningDelivery(CobranzaCommon):
             Wizard.create({}).action_create_and_send()
         action = Wizard.create({}).action_create()
         self.assertEqual(action["tag"], "display_notification")
+
+    def test_delivery_chunks_hold_few_printed_letters_so_a_call_stays_near_its_budget(self):
+        customers = self.env["res.partner"]
+        for index in range(12):
+            customers |= self._customer(f"Carta {index} S.A.S.")
+        for customer in customers:
+            self._invoice(customer, 100.0, 60, term=self.term_30)  # 30 days late: the formal notice, a letter
+        drafts = self._run(customers, send=False)
+        self.assertEqual(set(drafts.level_id.mapped("print_letter")), {True})
+        sizes = [len(chunk) for chunk in self.Run._delivery_chunks(drafts)]
+        self.assertEqual(sizes, [5, 5, 2])
+        self.formal.print_letter = False
+        self.assertEqual([len(chunk) for chunk in self.Run._delivery_chunks(drafts)], [12])

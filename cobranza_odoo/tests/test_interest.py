@@ -164,14 +164,14 @@ class TestInterest(CobranzaCommon):
             action = self.profile.action_charge_interest()
             wizard = (
                 self.env["cobranza.interest.wizard"]
-                .with_context(action["context"])
+                .with_context(**action["context"])
                 .create({"month": date(2025, 11, 1)})
             )
             self.assertEqual(wizard.date_to, date(2025, 11, 30))
             opened = wizard.action_charge()
             again = (
                 self.env["cobranza.interest.wizard"]
-                .with_context(action["context"])
+                .with_context(**action["context"])
                 .create({"month": date(2025, 11, 1)})
             )
             self.assertEqual(again.action_charge()["tag"], "display_notification", "nothing left to charge")

@@ -14,7 +14,7 @@ class CobranzaAgingWizard(models.TransientModel):
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company.root_id, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     line_ids = fields.One2many("cobranza.aging.wizard.line", "wizard_id", readonly=True)
-    aging_total = fields.Monetary(string="Aging Total", readonly=True)
+    aging_total = fields.Monetary(readonly=True)
     ledger_balance = fields.Monetary(string="Receivable per Ledger", readonly=True)
     difference = fields.Monetary(readonly=True)
     computed = fields.Boolean(readonly=True)

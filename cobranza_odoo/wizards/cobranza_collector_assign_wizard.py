@@ -9,7 +9,7 @@ class CobranzaCollectorAssignWizard(models.TransientModel):
     _description = "Assign Collector"
 
     profile_ids = fields.Many2many("cobranza.partner.profile", string="Customers")
-    collector_id = fields.Many2one("res.users", string="Collector", domain="[('share', '=', False)]")
+    collector_id = fields.Many2one("res.users", domain="[('share', '=', False)]")
 
     @api.model
     def default_get(self, fields_list):

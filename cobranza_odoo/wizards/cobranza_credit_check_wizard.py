@@ -29,7 +29,7 @@ class CobranzaCreditCheckWizard(models.TransientModel):
     expiry_date = fields.Date(
         string="Valid Until", default=lambda self: fields.Date.context_today(self) + timedelta(days=7)
     )
-    approval_reason = fields.Text(string="Approval Reason")
+    approval_reason = fields.Text()
 
     def _compute_can_approve(self):
         self.can_approve = self.env.user.has_group("cobranza_odoo.group_cobranza_manager")

@@ -203,19 +203,19 @@ class CobranzaDunningRunWizard(models.TransientModel):
         if mode == "off":
             raise UserError(
                 _(
-                    "The daily dunning run is off for %s: choose the customers to handle now (up to %s), or "
-                    "switch the run on in Settings › Collections.",
-                    self.company_id.root_id.name,
-                    RUN_NOW_LIMIT,
+                    "The daily dunning run is off for %(company)s: choose the customers to handle now (up to "
+                    "%(limit)s), or switch the run on in Settings › Collections.",
+                    company=self.company_id.root_id.name,
+                    limit=RUN_NOW_LIMIT,
                 )
             )
         if send != (mode == "send"):
             raise UserError(
                 _(
-                    "For the whole portfolio the daily run works as set in Settings › Collections (%s). Use "
-                    "that button, or choose up to %s customers to handle now.",
-                    dict(self.company_id._fields["cobranza_dunning_mode"]._description_selection(self.env))[mode],
-                    RUN_NOW_LIMIT,
+                    "For the whole portfolio the daily run works as set in Settings › Collections (%(mode)s). "
+                    "Use that button, or choose up to %(limit)s customers to handle now.",
+                    mode=dict(self.company_id._fields["cobranza_dunning_mode"]._description_selection(self.env))[mode],
+                    limit=RUN_NOW_LIMIT,
                 )
             )
         self.env["cobranza.dunning.run"]._trigger_workers()

@@ -10,7 +10,7 @@ class CobranzaDunningRunWizardCustomer(models.TransientModel):
 
     wizard_id = fields.Many2one("cobranza.dunning.run.wizard", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer")
-    level_id = fields.Many2one("cobranza.policy.level", string="Level")
+    level_id = fields.Many2one("cobranza.policy.level")
     planned_count = fields.Integer(string="Installments")
     skipped_count = fields.Integer(string="Skipped")
     amount = fields.Float(string="Amount Due")

@@ -27,7 +27,7 @@ class CobranzaDunningRunWizardLine(models.TransientModel):
     move_line_id = fields.Many2one("account.move.line", string="Installment")
     move_id = fields.Many2one(related="move_line_id.move_id", string="Invoice")
     date_maturity = fields.Date(related="move_line_id.date_maturity")
-    level_id = fields.Many2one("cobranza.policy.level", string="Level")
+    level_id = fields.Many2one("cobranza.policy.level")
     target_level_id = fields.Many2one("cobranza.policy.level", string="Level Due")
     caught_up = fields.Boolean(help="First seen long after its due date: it skips the levels it is past.")
     held_at_required = fields.Boolean(

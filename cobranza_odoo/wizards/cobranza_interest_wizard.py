@@ -15,7 +15,6 @@ class CobranzaInterestWizard(models.TransientModel):
     _description = "Charge Late Interest"
 
     month = fields.Date(
-        string="Month",
         required=True,
         default=lambda self: interest.last_complete_month(fields.Date.context_today(self))[0],
         help="Any day of the month to charge: interest is charged up to its last day "

@@ -1,12 +1,15 @@
-"""The ./dev tool's own decisions: how it reads Odoo's results and prepares Odoo's requirements."""
+"""The ./dev tool's own decisions: how it reads Odoo's results, prepares Odoo's requirements and lints."""
 
 import importlib.util
+import re
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-TOOLS = Path(__file__).resolve().parents[2] / "tools"
+REPO = Path(__file__).resolve().parents[2]
+TOOLS = REPO / "tools"
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +140,57 @@ def test_the_private_cluster_stays_durable_and_only_throwaway_databases_commit_l
     run_source = inspect.getsource(dev.cmd_run)
     assert "durable=False" not in run_source
     assert "durable=False" in inspect.getsource(dev.cmd_test)
+
+
+def _pylint_row(dev, monkeypatch, installed=True, returncode=0):
+    commands = []
+
+    def run(command, **kwargs):
+        commands.append(command)
+        return subprocess.CompletedProcess(command, returncode)
+
+    monkeypatch.setattr(dev, "_module_available", lambda name: installed and name == "pylint_odoo")
+    monkeypatch.setattr(dev.subprocess, "run", run)
+    summary = dev.Summary()
+    dev._pylint_odoo_row(summary)
+    return summary, commands
+
+
+def test_pylint_odoo_lints_the_addon_with_the_repository_rc_file(dev, monkeypatch):
+    summary, commands = _pylint_row(dev, monkeypatch)
+    assert summary.rows[0][1] == "PASS" and not summary.failed
+    assert commands[0][1:3] == ["-m", "pylint"]
+    assert commands[0][-3:] == ["--rcfile", str(REPO / ".pylintrc"), "cobranza_odoo"]
+
+
+def test_any_pylint_odoo_message_fails_the_test_run(dev, monkeypatch):
+    for returncode in (1, 2, 4, 16, 32):  # fatal, error, warning, convention, usage error
+        summary, _commands = _pylint_row(dev, monkeypatch, returncode=returncode)
+        assert (summary.rows[0][1], summary.failed) == ("FAIL", True), returncode
+
+
+def test_without_pylint_odoo_installed_the_step_is_reported_not_run(dev, monkeypatch):
+    summary, commands = _pylint_row(dev, monkeypatch, installed=False)
+    assert (summary.rows[0][1], summary.failed, commands) == ("NOT RUN", False, [])
+
+
+def test_pylint_odoo_never_lints_odoo_sources_nor_the_local_folder():
+    rc_file = (REPO / ".pylintrc").read_text()
+    assert "load-plugins=pylint_odoo" in rc_file and "valid-odoo-versions=18.0" in rc_file
+    assert re.search(r"^ignore=.*\.local", rc_file, re.M)
+    assert r"^(.*/)?\.local/.*$" in rc_file and "^/opt/odoo" in rc_file
+
+
+def test_pre_commit_hooks_clone_nothing_and_pin_what_they_install():
+    config = (REPO / ".pre-commit-config.yaml").read_text()
+    repos = re.findall(r"^\s*- repo:\s*(\S+)", config, re.M)
+    assert repos and set(repos) == {"local"}, "hooks must install from PyPI, not clone a git host"
+    for dependencies in re.findall(r"additional_dependencies:\s*\[(.*)\]", config):
+        for requirement in dependencies.split(","):
+            assert "==" in requirement, requirement
+
+
+def test_the_engine_tests_keep_pytest_odoo_off_so_they_need_no_database():
+    # pytest-odoo, when installed, would open an Odoo database before every run (README, Developers).
+    addopts = re.search(r'^addopts\s*=\s*"([^"]*)"', (REPO / "pyproject.toml").read_text(), re.M).group(1)
+    assert "-p no:odoo" in addopts
