@@ -5,7 +5,7 @@
     ./dev test    [--no-odoo] [--no-standard] [--keep-db]
     ./dev pg      start | stop | status
     ./dev i18n    (developers: refresh cobranza_odoo/i18n/cobranza_odoo.pot and merge es.po)
-    ./dev screenshots [--db NAME] [--keep-db] [--only NAME,...] [--port N]
+    ./dev screenshots [--db NAME [--no-update]] [--keep-db] [--only NAME,...] [--port N]
                   (developers: the README's and the Apps page's screenshots, from a demo database)
 
 Odoo 18 is taken from, in this order: --odoo-path / $ODOO_PATH, the path remembered by

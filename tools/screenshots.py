@@ -1,6 +1,6 @@
 """Screenshots of the addon's screens, made from a demo database: ``./dev screenshots``.
 
-    ./dev screenshots [--db NAME] [--keep-db] [--only NAME,...] [--port N] [--out DIR]
+    ./dev screenshots [--db NAME [--no-update]] [--keep-db] [--only NAME,...] [--port N] [--out DIR]
 
 Creates a throwaway database with the addon and its demo data (the users it logs in as read the
 interface in Latin-American Spanish, es_419), starts Odoo's HTTP server on it, and logs in through
@@ -12,12 +12,15 @@ under the screen's stable name, so re-running updates the images the README and 
 The customer's statement is opened logged out, from the signed link of a demo customer.
 
 A demo that lacks what a screen shows gets it first, the way a user would make it (``prepare``): a
-quotation over the credit limit, an approval request, today's communications, the KPI history.
+quotation over the credit limit, an approval request, today's communications, the KPI history; the
+collector shown sends today's drafts of their customers, as in the morning, so that My Day lists the
+calls and letters that follow. Lists get columns as wide as their titles (Odoo's own widths cut them),
+a letter is taken at 1000 px wide, and the letters print a fixed portal address, not this run's port.
 
 ``--db NAME`` reuses one of ./dev's own databases (it carries their comment, see tools/dev.py) with the
-demo installed: the addon is updated and prepared the same way (Spanish interface and a password for
-the users it logs in as, the missing examples); it is never dropped. Otherwise the throwaway database
-is dropped at the end unless ``--keep-db``.
+demo installed: the addon is updated (unless ``--no-update``) and prepared the same way (Spanish
+interface and a password for the users it logs in as, the missing examples); it is never dropped.
+Otherwise the throwaway database is dropped at the end unless ``--keep-db``.
 
 A screen that does not load (an error dialog, a danger notification, a timeout) fails the run, exit 1:
 what the browser showed is saved in .local/screenshots-failed/ and the committed image is left as it was.
@@ -59,6 +62,8 @@ PASSWORD = "cobranza-demo"
 ADMIN_PASSWORD = "admin"
 SALESPERSON_LOGIN = "ventas.valentina"
 COLLECTOR_LOGINS = ("cartera.carolina", "cartera.andres")
+# What letters and statements print as the address of the portal (the server's own port changes).
+BASE_URL = "https://erp.cobranza-demo.example"
 ROLES = ("salesperson", "collector", "manager", "customer")
 SCREEN_TIMEOUT = 90
 NETWORK_QUIET = 0.6  # seconds without a request in flight
@@ -68,10 +73,13 @@ NETWORK_QUIET = 0.6  # seconds without a request in flight
 class Screen:
     """One screenshot: who looks, where, when it is ready, and what to click first.
 
-    ``path`` is a URL path (``{placeholders}`` are filled from what ``prepare`` found); ``action``
-    opens an action by XML id with the web client's action service instead (dialogs). ``steps`` run
-    in order once the page is ready: ("click", css), ("wait", css), ("expand", n) opens the first n
-    groups of a grouped list, ("search", text) types a search, ("settle", seconds) lets charts draw.
+    ``path`` is a URL path (``{placeholders}`` are filled from what ``prepare`` found); with ``action``
+    the page at ``path`` is opened first, then the action (by XML id) with the web client's action
+    service (dialogs). ``steps`` run in order once the page is ready: ("click", css), ("wait", css),
+    ("expand", n) opens the first n groups of a grouped list, ("search", text) types a search,
+    ("scroll", css) brings an element to the top, ("settle", seconds) lets charts draw. ``fit_columns``
+    lets a list's columns take the width of their titles and values (Odoo's own widths cut titles);
+    ``width`` is the window's (a letter is narrower than the screens).
     """
 
     name: str
@@ -82,6 +90,8 @@ class Screen:
     ready: str = ".o_action_manager .o_view_controller"
     steps: tuple = ()
     full_page: bool = False
+    fit_columns: bool = False
+    width: int = WIDTH
 
 
 def _action(xmlid, record=""):
@@ -90,17 +100,10 @@ def _action(xmlid, record=""):
 
 SCREENS = (
     Screen(
-        "sale_credit_banner",
-        "salesperson",
-        "A quotation over the customer's credit limit: the banner says why before anyone confirms it.",
-        path="/odoo/action-sale.action_quotations_with_onboarding/{sale_order_id}",
-        ready=".o_form_view .alert .o_field_widget[name=cobranza_credit_message]",
-    ),
-    Screen(
         "sale_credit_dialog",
         "salesperson",
-        "Confirming it opens the credit dialog: limit, exposure, overdue amount, who can approve, and "
-        "Request Approval.",
+        "A quotation over the customer's credit limit: the banner says why before anyone confirms it, and "
+        "confirming opens the credit dialog with the limit, the exposure, who can approve, and Request Approval.",
         path="/odoo/action-sale.action_quotations_with_onboarding/{sale_order_id}",
         ready=".o_form_view .o_statusbar_buttons button[name=action_confirm]",
         steps=(
@@ -109,92 +112,98 @@ SCREENS = (
         ),
     ),
     Screen(
-        "collector_my_day",
-        "collector",
-        "My Day: the calls, WhatsApp messages, deferred reminders, letters and broken promises of the "
-        "collector's customers, with each customer's time and what the contact rules allow now.",
-        path=_action("cobranza_collector_day_action"),
-        ready=".o_list_view",
-        steps=(("expand", 4),),
+        "credit_approval",
+        "manager",
+        "The Collections Manager's side: the salesperson's request, approved with an amount cap and a validity "
+        "date, or refused.",
+        path=_action("cobranza_credit_override_action", "override_id"),
+        ready=".o_form_view .o_statusbar_buttons button[name=action_approve]",
     ),
     Screen(
-        "customers_by_segment",
+        "collector_my_day",
         "collector",
-        "Customers by segment, with what they owe, how late they pay and their collection status.",
-        path=_action("cobranza_partner_profile_action") + "?view_type=kanban",
-        ready=".o_kanban_view .o_kanban_group .o_kanban_record",
+        "My Day: the calls, WhatsApp messages, deferred reminders, letters to post and broken promises of the "
+        "collector's customers, with each customer's local time and what the contact rules allow now.",
+        path=_action("cobranza_collector_day_action"),
+        ready=".o_list_view .o_group_header",
+        steps=(
+            ("click", ".o_searchview_facet .o_facet_remove"),
+            ("wait", ".o_list_view .o_group_header"),
+            ("expand", 7),
+        ),
+        fit_columns=True,
     ),
     Screen(
         "worklist",
         "collector",
-        "The worklist: every overdue installment by customer, with its days overdue, bucket and level.",
+        "The worklist: every overdue installment by customer, with its days overdue, aging bucket and level.",
         path=_action("account_move_line_action_cobranza_worklist"),
         ready=".o_list_view .o_group_header",
         steps=(("expand", 3),),
+        fit_columns=True,
     ),
     Screen(
-        "dunning_list",
+        "customer_profile",
         "collector",
-        "Communications and their states: draft, to send, deferred, waiting, sent, undeliverable.",
-        path=_action("cobranza_dunning_action"),
-        ready=".o_list_view .o_data_row",
-    ),
-    Screen(
-        "dunning_form",
-        "collector",
-        "A communication: its level, channels, what was delivered and the installments it lists, each "
-        "at its own level.",
-        path=_action("cobranza_dunning_action", "dunning_id"),
-        ready=".o_form_view .o_statusbar_status",
+        "A customer's collections profile: segment, collector, credit hold, what is owed and how late, payment "
+        "behaviour, and the buttons to log a promise or a call.",
+        path=_action("cobranza_partner_profile_action", "profile_id"),
+        ready=".o_form_view .o_notebook",
     ),
     Screen(
         "dunning_run_preview",
         "collector",
-        "Run Dunning, previewed: the level each customer gets today and what the contact rules say.",
+        "Run Dunning, previewed: the level each customer gets today, how many installments and how much, and "
+        "what the contact rules say.",
+        path=_action("cobranza_collector_day_action"),
         action="cobranza_odoo.cobranza_dunning_run_wizard_action",
-        ready=".modal .o_form_view button[name=action_preview]",
+        ready=".modal button[name=action_preview]",
         steps=(
-            ("click", ".modal .o_form_view button[name=action_preview]"),
+            ("click", ".modal button[name=action_preview]"),
             ("wait", ".modal .o_field_widget[name=customer_ids] .o_data_row"),
         ),
     ),
     Screen(
-        "credit_approvals",
+        "dunning_letter",
+        "collector",
+        "A printed collection letter: the customer's address, the level's text, the installments it lists and "
+        "how to pay.",
+        path="/report/html/cobranza_odoo.report_dunning_letter/{letter_dunning_id}",
+        ready=".article .page, .page",
+        full_page=True,
+        width=1000,
+    ),
+    Screen(
+        "agreement",
+        "collector",
+        "A payment agreement: the invoices it covers, its installments and how they are being paid.",
+        path=_action("cobranza_agreement_action", "agreement_id"),
+        ready=".o_form_view .o_notebook",
+    ),
+    Screen(
+        "kpis",
         "manager",
-        "Credit approvals waiting for a Collections Manager.",
-        path=_action("cobranza_credit_override_action"),
+        "Collections KPIs month by month: receivable, credit sales, DSO (countback and standard), best possible "
+        "DSO, ADD, CEI, the share current and over 90 days, promises kept.",
+        path=_action("cobranza_kpi_snapshot_action") + "?view_type=list",
         ready=".o_list_view .o_data_row",
+        fit_columns=True,
     ),
     Screen(
-        "kpi_graph",
+        "incentive",
         "manager",
-        "Collections KPIs month by month: DSO (countback), best possible DSO and their difference (ADD).",
-        path=_action("cobranza_kpi_snapshot_action"),
-        ready=".o_graph_view canvas",
-        steps=(("settle", 1.5),),
+        "An early-payment incentive: discount tiers by days after the invoice, each with its annualised cost.",
+        path=_action("cobranza_incentive_action", "incentive_id"),
+        ready=".o_form_view .o_field_widget[name=tier_ids] .o_data_row",
     ),
     Screen(
-        "bureau_reportable",
+        "settings",
         "manager",
-        "Credit bureau: the obligations that may be reported once the prior notice's wait is over.",
-        path=_action("cobranza_bureau_reportable_action"),
-        ready=".o_list_view",
-    ),
-    Screen(
-        "dunning_policy",
-        "manager",
-        "A dunning policy: its levels from the preventive reminder to the legal hand-off, with their "
-        "days, channels and flags.",
-        path=_action("cobranza_policy_action", "policy_id"),
-        ready=".o_form_view .o_field_widget[name=level_ids] .o_data_row",
-    ),
-    Screen(
-        "scheduled_actions",
-        "manager",
-        "The scheduled actions that run collections every day and every month.",
-        path="/odoo/action-base.ir_cron_act",
-        ready=".o_list_view .o_data_row",
-        steps=(("search", "Cobranza"), ("wait", ".o_searchview_facet")),
+        "The company's collections settings: grace days, tolerance, credit-limit enforcement, the daily dunning "
+        "run and its policy.",
+        path="/odoo/action-cobranza_odoo.action_cobranza_config_settings",
+        ready=".o_form_view #cobranza_grace_days",
+        steps=(("scroll", "#cobranza_grace_days"),),
     ),
     Screen(
         "portal_statement",
@@ -218,6 +227,9 @@ def add_arguments(parser):
         f"default: a throwaway {DB_PREFIX}_<time> database",
     )
     parser.add_argument("--keep-db", action="store_true", help="keep the throwaway database at the end")
+    parser.add_argument(
+        "--no-update", action="store_true", help="with --db: do not update the addon first (only views changed)"
+    )
     parser.add_argument("--only", help="comma-separated screen names (default: all): " + ", ".join(screen_names()))
     parser.add_argument("--port", type=int, default=0, help="HTTP port of the Odoo server (default: a free one)")
     parser.add_argument(
@@ -292,17 +304,23 @@ def prepare(env, result_path):
     facts = {
         "sale_order_id": _prepare_blocked_quotation(env, company, users["salesperson"], notes).id or None,
     }
-    _prepare_approval_request(env, company, users["salesperson"], facts["sale_order_id"], notes)
-    facts["dunning_id"] = _prepare_communications(env, company, today, notes).id or None
+    facts["override_id"] = _prepare_approval_request(env, company, users["salesperson"], facts["sale_order_id"], notes)
+    _prepare_communications(env, company, today, notes)
     _prepare_kpis(env, company, notes)
     users["collector"] = _busiest_collector(env, company) or users["collector"]
-    policy = company.cobranza_policy_id or env["cobranza.policy"].search([("company_id", "=", company.id)], limit=1)
-    facts["policy_id"] = policy.id or None
+    _prepare_my_day(env, company, users["collector"], today, notes)
+    facts["letter_dunning_id"] = _letter_communication(env, company).id or None
+    facts["profile_id"] = _featured_profile(env, company).id or None
+    facts["agreement_id"] = _featured_agreement(env, company).id or None
+    facts["incentive_id"] = _featured_incentive(env, company).id or None
     profile = _portal_customer(env, company)
     if profile:
         link = urlsplit(profile._portal_url())
         facts["portal_path"] = f"{link.path}?{link.query}"
         facts["portal_customer"] = profile.partner_id.name
+    # Links printed on letters show a stable address, not this run's port (not frozen: the administrator's
+    # login, after the collector's screens, sets it back to the server's own address, as Odoo does).
+    env["ir.config_parameter"].sudo().set_param("web.base.url", BASE_URL)
     for user in users.values():
         values = {"lang": LANG, "tz": user.tz or TIME_ZONE}
         if user != env.ref("base.user_admin"):
@@ -419,8 +437,9 @@ def _prepare_approval_request(env, company, salesperson, blocked_order_id, notes
     """An approval waiting for a manager: the salesperson confirms a second over-limit quotation at the
     screen and asks for one, as in the credit dialog."""
     Override = env["cobranza.credit.override"]
-    if Override.search_count([("company_id", "=", company.id), ("state", "=", "requested")]):
-        return
+    requested = Override.search([("company_id", "=", company.id), ("state", "=", "requested")], order="id", limit=1)
+    if requested:
+        return requested.id
     blocked = env["sale.order"].browse(blocked_order_id)
     for partner in _credit_candidates(env, company, exclude=blocked.partner_id.commercial_partner_id.ids)[:3]:
         order = _over_limit_quotation(env, company, salesperson, partner)
@@ -432,31 +451,28 @@ def _prepare_approval_request(env, company, salesperson, blocked_order_id, notes
         wizard.request_reason = "Pedido para una obra nueva; el cliente abonará la factura vencida esta semana."
         wizard.action_request_approval()
         notes.append(f"requested a credit approval for {order.name} ({partner.name})")
-        return
+        return Override.search([("sale_order_id", "=", order.id), ("state", "=", "requested")], limit=1).id or None
     notes.append("no credit approval could be requested")
+    return None
 
 
 def _prepare_communications(env, company, today, notes):
-    """The communication to show: one that was sent if any, else one on its way, else a draft. Without
-    any, today's run prepares the drafts (review mode) and a few of them are sent from the screen."""
+    """Communications to show. Without any, today's run prepares the drafts (review mode) and a few of
+    them are sent from the screen, one per level."""
     Dunning = env["cobranza.dunning"]
     domain = [("company_id", "=", company.id)]
-    if not Dunning.search_count(domain):
-        profiles = env["cobranza.partner.profile"].search([*domain, ("open_amount", "!=", 0)])
-        env["cobranza.dunning.run"]._run_for(profiles, today, send=False)
-        drafts = Dunning.search([*domain, ("state", "=", "draft")], order="id")
-        by_level = {}
-        for draft in drafts:
-            by_level.setdefault(draft.level_id, draft)
-        chosen = (Dunning.union(*by_level.values()) | drafts)[:8]
-        if chosen:
-            chosen.action_send()
-        notes.append(f"ran today's dunning in review mode ({len(drafts)} drafts) and sent {len(chosen)} of them")
-    for state in ("sent", "waiting", "deferred", "undeliverable", "queued", "draft"):
-        found = Dunning.search([*domain, ("state", "=", state)], order="date desc, id desc", limit=50)
-        if found:
-            return max(found, key=lambda dunning: (len(dunning.line_ids), dunning.id))
-    return Dunning
+    if Dunning.search_count(domain):
+        return
+    profiles = env["cobranza.partner.profile"].search([*domain, ("open_amount", "!=", 0)])
+    env["cobranza.dunning.run"]._run_for(profiles, today, send=False)
+    drafts = Dunning.search([*domain, ("state", "=", "draft")], order="id")
+    by_level = {}
+    for draft in drafts:
+        by_level.setdefault(draft.level_id, draft)
+    chosen = (Dunning.union(*by_level.values()) | drafts)[:8]
+    if chosen:
+        chosen.action_send()
+    notes.append(f"ran today's dunning in review mode ({len(drafts)} drafts) and sent {len(chosen)} of them")
 
 
 def _prepare_kpis(env, company, notes):
@@ -477,6 +493,65 @@ def _busiest_collector(env, company):
         )
     )
     return max(collectors, key=lambda user: (counts.get(user, 0), -user.id))
+
+
+def _prepare_my_day(env, company, collector, today, notes):
+    """The collector reviews and sends today's drafts of their customers, as in the morning: the calls,
+    WhatsApp messages and letters that follow are what My Day lists. The other collector's drafts stay
+    for the communications list and the run's preview."""
+    drafts = env["cobranza.dunning"].search(
+        [
+            ("company_id", "=", company.id),
+            ("state", "=", "draft"),
+            ("date", "=", today),
+            ("collector_id", "=", collector.id),
+        ]
+    )
+    if drafts:
+        drafts.with_user(collector).action_send()
+        notes.append(f"{collector.login} sent today's {len(drafts)} draft(s) of their customers")
+
+
+def _demo_story(name):
+    """A customer of the demo's stories (cobranza_demo_portfolio), by its role there."""
+    from odoo.addons.cobranza_odoo.models import cobranza_demo_portfolio
+
+    return getattr(cobranza_demo_portfolio, name, "")
+
+
+def _letter_communication(env, company):
+    """A sent communication with a printed letter, the highest level first (the pre-legal notice)."""
+    sent = env["cobranza.dunning"].search(
+        [("company_id", "=", company.id), ("state", "=", "sent"), ("letter_attachment_id", "!=", False)],
+        order="date desc, id desc",
+    )
+    preferred = sent.filtered(lambda dunning: dunning.partner_id.name == _demo_story("PRELEGAL_CUSTOMER"))
+    return (preferred or sent)[:1]
+
+
+def _featured_profile(env, company):
+    """The customer on credit hold after its pre-legal notice, else the one most overdue."""
+    Profile = env["cobranza.partner.profile"]
+    domain = [("company_id", "=", company.id)]
+    return Profile.search([*domain, ("partner_id.name", "=", _demo_story("PRELEGAL_CUSTOMER"))], limit=1) or (
+        Profile.search([*domain, ("overdue_amount", ">", 0)], order="credit_hold desc, overdue_amount desc", limit=1)
+    )
+
+
+def _featured_agreement(env, company):
+    """The active payment agreement of the demo's story, else any active one, else any."""
+    Agreement = env["cobranza.agreement"]
+    domain = [("company_id", "=", company.id)]
+    story = [("partner_id.name", "=", _demo_story("AGREEMENT_CUSTOMER")), ("state", "=", "active")]
+    return (
+        Agreement.search([*domain, *story], limit=1)
+        or Agreement.search([*domain, ("state", "=", "active")], order="id", limit=1)
+        or Agreement.search(domain, order="id desc", limit=1)
+    )
+
+
+def _featured_incentive(env, company):
+    return env["cobranza.incentive"].search([("company_id", "in", (company.id, False))], order="id", limit=1)
 
 
 def _portal_customer(env, company):
@@ -752,6 +827,39 @@ STATE_SCRIPT = """(() => {
     return 'ready';
 })()"""
 
+# A list's columns sized by the browser from their titles and values (a long value cut at 16 rem);
+# Odoo sets fixed widths on the headers once, from the first rows it draws, and cuts the titles.
+FIT_COLUMNS_SCRIPT = """(() => {
+    for (const table of document.querySelectorAll('.o_list_renderer .o_list_table')) {
+        table.style.tableLayout = 'auto';
+        table.style.width = '100%';
+        for (const cell of table.querySelectorAll('thead th')) {
+            cell.style.width = '';
+            cell.style.minWidth = '';
+            cell.style.maxWidth = '';
+        }
+        for (const cell of table.querySelectorAll('tbody td.o_list_button, tbody td.o_list_button *')) {
+            cell.style.whiteSpace = 'nowrap';
+            cell.style.flexWrap = 'nowrap';
+        }
+        for (const cell of table.querySelectorAll('tbody td.o_data_cell:not(.o_list_button)')) {
+            cell.style.maxWidth = '16rem';
+            cell.style.overflow = 'hidden';
+            cell.style.textOverflow = 'ellipsis';
+            cell.style.whiteSpace = 'nowrap';
+        }
+    }
+    return true;
+})()"""
+
+# The interface's language: the web client's session, else the page's lang attribute.
+LANG_SCRIPT = """(() => {
+    const module = (name) => (window.odoo && odoo.loader && odoo.loader.modules.get(name)) || {};
+    const user = module('@web/core/user').user || {};
+    const context = (module('@web/session').session || {}).user_context || {};
+    return user.lang || context.lang || document.documentElement.lang || '';
+})()"""
+
 EMPTY_SCRIPT = """(() => {
     if (document.querySelector('.o_view_sample_data')) return 'sample data (no records)';
     if (document.querySelector('.o_view_nocontent')) return 'no records';
@@ -767,12 +875,13 @@ class Page:
         self.in_flight = {}
         self.script_errors = []
         self.loads = 0
+        self.fitted = False
         tools.handlers.append(self._on_event)
         tools.call("Page.enable")
         tools.call("Runtime.enable")
         tools.call("Network.enable")
         tools.call("Network.setExtraHTTPHeaders", headers={"Accept-Language": "es-419,es;q=0.9"})
-        tools.call("Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1, mobile=False)
+        self.resize(WIDTH)
         tools.call("Emulation.setTimezoneOverride", timezoneId=time_zone)
         tools.call("Page.addScriptToEvaluateOnNewDocument", source=CALM_SCRIPT)
 
@@ -858,8 +967,30 @@ class Page:
                 " if (!header) return false; header.click(); return true; })()"
             )
             if not opened:
-                return
+                break
             self.wait_ready(".o_list_view")
+        if self.fitted:
+            self.fit_columns()
+
+    def fit_columns(self):
+        """Columns as wide as their titles and values, the table no wider than the page: Odoo's list
+        gives each column a width once, from its first rows, and cuts the titles that do not fit."""
+        self.fitted = True
+        self.evaluate(FIT_COLUMNS_SCRIPT)
+        self.tools.pump(0.2)
+
+    def scroll_to(self, selector):
+        """The element at the top of its scrolling pane, with a little room above it for its title."""
+        found = self.evaluate(
+            f"(() => {{ const element = document.querySelector({json.dumps(selector)});"
+            " if (!element) return false; element.scrollIntoView({block: 'start'});"
+            " let pane = element.parentElement;"
+            " while (pane && pane.scrollHeight <= pane.clientHeight) pane = pane.parentElement;"
+            " if (pane) pane.scrollTop -= 70; return true; })()"
+        )
+        if not found:
+            raise BrowserError(f"nothing to scroll to at {selector}")
+        self.tools.pump(0.3)
 
     def search(self, text):
         self.click(".o_searchview_input")
@@ -876,12 +1007,16 @@ class Page:
             f".doAction({json.dumps(xmlid)}, {{clearBreadcrumbs: true}}).then(() => true)"
         )
 
+    def resize(self, width, height=HEIGHT):
+        self.width = width
+        self.tools.call(
+            "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False
+        )
+
     def screenshot(self, full_page=False):
         if full_page:
             height = min(FULL_PAGE_MAX_HEIGHT, max(HEIGHT, int(self.evaluate("document.documentElement.scrollHeight"))))
-            self.tools.call(
-                "Emulation.setDeviceMetricsOverride", width=WIDTH, height=height, deviceScaleFactor=1, mobile=False
-            )
+            self.resize(self.width, height)
             self.tools.pump(0.5)
         try:
             import base64
@@ -890,9 +1025,7 @@ class Page:
             return base64.b64decode(data)
         finally:
             if full_page:
-                self.tools.call(
-                    "Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1, mobile=False
-                )
+                self.resize(self.width)
 
     def close(self):
         self.tools.close()
@@ -928,12 +1061,16 @@ def take(page, screen, base_url, facts):
     path, missing = fill_path(screen, facts)
     if path is None:
         raise BrowserError(missing)
+    if page.width != screen.width:
+        page.resize(screen.width)
     if screen.action:
-        page.goto(base_url + "/odoo", ".o_web_client .o_main_navbar")
+        page.goto(base_url + path, ".o_action_manager .o_view_controller")
         page.do_action(screen.action)
         page.wait_ready(screen.ready)
     else:
         page.goto(base_url + path, screen.ready)
+    if screen.fit_columns:
+        page.fit_columns()
     for step, argument in screen.steps:
         if step == "click":
             page.click(argument)
@@ -945,6 +1082,8 @@ def take(page, screen, base_url, facts):
         elif step == "search":
             page.search(argument)
             page.wait_ready(screen.ready)
+        elif step == "scroll":
+            page.scroll_to(argument)
         elif step == "settle":
             page.tools.pump(argument)
         else:
@@ -999,6 +1138,7 @@ def shoot_all(screens, server, dbname, prepared, out):
                 for screen in role_screens:
                     started = time.monotonic()
                     page.script_errors.clear()
+                    page.fitted = False
                     try:
                         png = take(page, screen, server.url, facts)
                     except BrowserError as error:
@@ -1013,9 +1153,9 @@ def shoot_all(screens, server, dbname, prepared, out):
                     target = out / f"{screen.name}.png"
                     target.write_bytes(optimise_png(png))
                     warnings = [text for text in (page.evaluate(EMPTY_SCRIPT),) if text]
-                    lang = page.evaluate("document.documentElement.lang || ''")
-                    if not lang.lower().startswith("es"):
-                        warnings.append(f"page language {lang or 'unknown'}")
+                    lang = page.evaluate(LANG_SCRIPT)
+                    if lang and not lang.lower().startswith("es"):
+                        warnings.append(f"page language {lang}")
                     warnings += [f"script error: {text}" for text in page.script_errors]
                     taken.append((screen, target, warnings))
                     dev.say(
@@ -1055,7 +1195,10 @@ def run(options):
         created = dbname
     server = None
     try:
-        install(odoo_root, pg, dbname, logs, update=bool(options.db))
+        if options.db and options.no_update:
+            dev.say(f"Using {dbname!r} as it is (--no-update) ...")
+        else:
+            install(odoo_root, pg, dbname, logs, update=bool(options.db))
         dev.say("Preparing the screens' records ...")
         prepared = run_prepare(odoo_root, pg, dbname, logs)
         for note in prepared["notes"]:

@@ -34,7 +34,7 @@ class FakePostgres:
         return name in self.ours | self.others
 
     def marked_databases(self):
-        return {name: "created by cobranza_odoo ./dev: screenshots database" for name in self.ours}
+        return dict.fromkeys(self.ours, "created by cobranza_odoo ./dev: screenshots database")
 
 
 def test_every_screen_has_a_unique_file_name_a_known_role_and_a_caption(shots):
@@ -46,7 +46,7 @@ def test_every_screen_has_a_unique_file_name_a_known_role_and_a_caption(shots):
         assert screen.caption.strip().endswith("."), screen.name
         assert screen.ready, screen.name
         for step, _argument in screen.steps:
-            assert step in {"click", "wait", "expand", "search", "settle"}, (screen.name, step)
+            assert step in {"click", "wait", "expand", "search", "scroll", "settle"}, (screen.name, step)
 
 
 def test_each_role_has_its_screens(shots):
@@ -55,13 +55,14 @@ def test_each_role_has_its_screens(shots):
 
 def test_screens_are_found_by_xml_id_of_the_addon_or_odoo(shots):
     for screen in shots.SCREENS:
-        target = screen.action or screen.path
-        assert target.startswith(("/odoo/action-", "{portal_path}", "cobranza_odoo.")), screen.name
+        assert screen.path.startswith(("/odoo/action-", "/report/html/cobranza_odoo.", "{portal_path}")), screen.name
+        assert not screen.action or screen.action.startswith("cobranza_odoo."), screen.name
 
 
 def test_default_options_make_a_throwaway_database_and_write_into_the_addon(shots):
     options = shots.parse_args([])
     assert options.db is None and not options.keep_db and options.only is None and options.port == 0
+    assert not options.no_update
     assert options.out == DESCRIPTION / "screenshots"
     options = shots.parse_args(["--db", "cobranza_shots_1", "--keep-db", "--only", "worklist", "--port", "8077"])
     assert (options.db, options.keep_db, options.only, options.port) == ("cobranza_shots_1", True, "worklist", 8077)
@@ -72,7 +73,7 @@ def test_the_throwaway_database_is_named_with_the_prefix_and_the_time(shots):
 
 
 def test_only_selects_screens_in_their_order_and_refuses_unknown_names(shots):
-    assert [screen.name for screen in shots.selected_screens("kpi_graph, worklist")] == ["worklist", "kpi_graph"]
+    assert [screen.name for screen in shots.selected_screens("kpis, worklist")] == ["worklist", "kpis"]
     assert shots.selected_screens(None) == list(shots.SCREENS)
     with pytest.raises(shots.dev.DevError, match="no_such_screen"):
         shots.selected_screens("worklist,no_such_screen")
@@ -80,7 +81,7 @@ def test_only_selects_screens_in_their_order_and_refuses_unknown_names(shots):
 
 def test_a_database_without_the_projects_comment_is_refused(shots):
     pg = FakePostgres(ours={"cobranza_shots_1"}, others={"production"})
-    with pytest.raises(shots.dev.DevError, match="not created by ./dev"):
+    with pytest.raises(shots.dev.DevError, match=r"not created by \./dev"):
         shots.check_reusable(pg, "production")
     with pytest.raises(shots.dev.DevError, match="no database named"):
         shots.check_reusable(pg, "nowhere")
@@ -88,11 +89,11 @@ def test_a_database_without_the_projects_comment_is_refused(shots):
 
 
 def test_a_screen_whose_record_is_missing_says_so_instead_of_opening_a_wrong_url(shots):
-    screen = next(screen for screen in shots.SCREENS if screen.name == "dunning_form")
-    path, reason = shots.fill_path(screen, {"dunning_id": None})
-    assert path is None and "dunning_id" in reason
-    path, _reason = shots.fill_path(screen, {"dunning_id": 42})
-    assert path == "/odoo/action-cobranza_odoo.cobranza_dunning_action/42"
+    screen = next(screen for screen in shots.SCREENS if screen.name == "agreement")
+    path, reason = shots.fill_path(screen, {"agreement_id": None})
+    assert path is None and "agreement_id" in reason
+    path, _reason = shots.fill_path(screen, {"agreement_id": 42})
+    assert path == "/odoo/action-cobranza_odoo.cobranza_agreement_action/42"
 
 
 def test_the_dev_tool_offers_the_screenshots_command(shots):
@@ -120,3 +121,8 @@ def test_every_image_the_readme_and_the_apps_page_show_exists():
     for link in _image_links((DESCRIPTION / "index.html").read_text()):
         assert (DESCRIPTION / link).is_file(), link
     assert "<!-- screenshots: lead fills -->" not in (REPO / "README.md").read_text()
+
+
+def test_the_screenshots_stay_small_enough_for_the_repository_and_the_apps_page():
+    images = sorted((DESCRIPTION / "screenshots").glob("*.png"))
+    assert sum(image.stat().st_size for image in images) < 3 * 1024 * 1024
