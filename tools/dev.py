@@ -5,6 +5,8 @@
     ./dev test    [--no-odoo] [--no-standard] [--keep-db]
     ./dev pg      start | stop | status
     ./dev i18n    (developers: refresh cobranza_odoo/i18n/cobranza_odoo.pot and merge es.po)
+    ./dev screenshots [--db NAME [--no-update]] [--keep-db] [--only NAME,...] [--port N]
+                  (developers: the README's and the Apps page's screenshots, from a demo database)
 
 Odoo 18 is taken from, in this order: --odoo-path / $ODOO_PATH, the path remembered by
 ``./dev setup`` (.local/odoo-path), an ``odoo`` importable by this Python.
@@ -974,8 +976,28 @@ def main(argv=None):
     pg = commands.add_parser("pg", help="the private PostgreSQL cluster")
     pg.add_argument("action", choices=["start", "stop", "status"])
     commands.add_parser("i18n", help="refresh the .pot and merge new terms into es.po")
+    # tools/screenshots.py imports this module as "dev": let it find this very one, not a second copy.
+    sys.modules.setdefault("dev", sys.modules[__name__])
+    if str(REPO / "tools") not in sys.path:
+        sys.path.insert(0, str(REPO / "tools"))
+    import screenshots
+
+    screenshots.add_arguments(
+        commands.add_parser(
+            "screenshots",
+            help="regenerate the screenshots in cobranza_odoo/static/description/screenshots/ from a demo database",
+            description=screenshots.__doc__.split("\n\n")[0],
+        )
+    )
     options = parser.parse_args(argv)
-    handler = {"setup": cmd_setup, "run": cmd_run, "test": cmd_test, "pg": cmd_pg, "i18n": cmd_i18n}
+    handler = {
+        "setup": cmd_setup,
+        "run": cmd_run,
+        "test": cmd_test,
+        "pg": cmd_pg,
+        "i18n": cmd_i18n,
+        "screenshots": screenshots.run,
+    }
     started = time.time()
     try:
         return handler[options.command](options)
@@ -983,7 +1005,7 @@ def main(argv=None):
         loud(f"./dev {options.command}: {error}")
         return 2
     finally:
-        if options.command in ("test", "setup"):
+        if options.command in ("test", "setup", "screenshots"):
             say(f"({options.command} took {time.time() - started:.0f} s)")
 
 
