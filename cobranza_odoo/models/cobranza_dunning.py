@@ -202,6 +202,7 @@ class CobranzaDunning(models.Model):
             company: Gate._gate_context(dunnings.partner_id, company, now)
             for company, dunnings in self.grouped("company_id").items()
         }
+        self._prepare_portal_tokens()
         rendered = self._render_emails()
         outbox = []
         line_levels = []  # [(date, {journal item id: level id})], written once for the batch
@@ -697,6 +698,13 @@ class CobranzaDunning(models.Model):
             "statement": profile._portal_url(),
             "invoices": self.env["cobranza.portal"]._invoice_urls(self.line_ids.move_id),
         }
+
+    def _prepare_portal_tokens(self):
+        """The access tokens the pay links of these communications need, made for the whole batch at
+        once (two UPDATEs) rather than for each reminder as its links are written."""
+        profiles = self.profile_id.sudo()._portal_ensure_tokens()
+        profiles.mapped("access_token")  # read back for the batch in one query, not one per reminder
+        self.env["cobranza.portal"]._invoice_urls(self.line_ids.move_id)
 
     def _incentive_offers(self):
         """Early-payment discounts still open on the communication's date for its invoices."""
