@@ -621,16 +621,14 @@ class CobranzaDunning(models.Model):
         self.ensure_one()
         profile = self.profile_id.sudo()
         if not profile.credit_hold:
-            profile.write(
-                {
-                    "credit_hold": True,
-                    "credit_hold_reason": _(
-                        "Dunning level %(level)s on %(date)s",
-                        level=self.level_id.name,
-                        date=format_date(self.env, self.date),
-                    ),
-                }
-            )
+            # stored text the collections team reads: in the company's language, whatever the context
+            # of the run (a scheduled action or an install may have no language at all)
+            lang = self.company_id.partner_id.lang or self.env.lang
+            profile.write({"credit_hold": True, "credit_hold_reason": self.with_context(lang=lang)._hold_reason()})
+
+    def _hold_reason(self):
+        self.ensure_one()
+        return _("Dunning level %(level)s on %(date)s", level=self.level_id.name, date=format_date(self.env, self.date))
 
     def _hand_over(self):
         self.ensure_one()

@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.tools import formatLang
 
 CONDITION_LABELS = [
     ("min_paid_invoices", "Paid invoices at least"),
@@ -40,7 +41,7 @@ class CobranzaSegmentRule(models.Model):
             rule.display_name = _(
                 "%(condition)s %(value)s",
                 condition=labels.get(rule.condition, ""),
-                value=_format_number(rule.value or 0),
+                value=_format_number(self.env, rule.value or 0),
             )
 
     @api.model
@@ -55,12 +56,13 @@ class CobranzaSegmentRule(models.Model):
         return _(
             "%(condition)s %(bound)s: %(value)s",
             condition=labels[result.condition],
-            bound=_format_number(bound),
-            value=_("undefined") if value is None else _format_number(value),
+            bound=_format_number(self.env, bound),
+            value=_("undefined") if value is None else _format_number(self.env, value),
         )
 
 
-def _format_number(value):
-    """90.0 → '90', 12.345 → '12.3': rule explanations read like a person wrote them."""
+def _format_number(env, value):
+    """90.0 → '90', 12.345 → '12.3' (in Spanish '12,3', 1500 → '1.500'): rule explanations read like a
+    person wrote them, in the language they are written in."""
     value = round(float(value), 1)
-    return str(int(value)) if value.is_integer() else str(value)
+    return formatLang(env, value, digits=0 if value.is_integer() else 1)

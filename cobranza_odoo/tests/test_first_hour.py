@@ -43,6 +43,48 @@ class TestFirstHour(CobranzaCommon):
         change = self.env["cobranza.segment.change"].search([("profile_id", "=", profile.id)], limit=1)
         self.assertEqual(change.reason, reason)
 
+    def test_segment_reasons_write_numbers_as_the_language_does(self):
+        self.env.company.partner_id.lang = "es_419"
+        customer = self.env["res.partner"].create({"name": "Medio Día S.A.S.", "is_company": True})
+        # nine invoices paid on their due date, one five days late: 0.5 days late on average
+        for index, delay in enumerate([0] * 9 + [5]):
+            issued = 200 - 15 * index
+            invoice = self._invoice(customer, 1_000.0, issued, term=self.term_30)
+            self._pay(invoice, 1_000.0, days_ago=issued - 30 - delay)
+        profile = self.Profile._get_profiles(customer)
+        profile._refresh(self.today)
+        self.assertIn(": 0,5", profile.segment_reason, "written with a decimal comma")
+        self.assertNotIn("0.5", profile.segment_reason)
+
+    def test_a_credit_hold_reason_names_the_level_in_the_companys_language(self):
+        self.env.company.partner_id.lang = "es_419"
+        policy = self.env.ref("cobranza_odoo.policy_standard").sudo().copy({"company_id": self.env.company.id})
+        self.env.company.cobranza_policy_id = policy
+        level = policy.level_ids.sorted("sequence")[:1]
+        level.set_credit_hold = True
+        level.with_context(lang="es_419").name = "Recordatorio con bloqueo"
+        customer = self.env["res.partner"].create(
+            {"name": "Bloqueo S.A.S.", "is_company": True, "email": "pagos@bloqueo.example"}
+        )
+        self._invoice(customer, 500.0, 27, term=self.term_30)  # due in 3 days: the first reminder
+        profile = self.Profile._get_profiles(customer)
+        dunning = (
+            self.env["cobranza.dunning"]
+            .with_context(lang=None)
+            .create(
+                {
+                    "partner_id": customer.id,
+                    "company_id": self.env.company.id,
+                    "date": self.today,
+                    "policy_id": policy.id,
+                    "level_id": level.id,
+                }
+            )
+        )
+        dunning._put_on_hold()
+        self.assertIn("Recordatorio con bloqueo", profile.credit_hold_reason)
+        self.assertIn("Nivel de cobranza", profile.credit_hold_reason)
+
     def test_segment_rule_tags_read_like_numbers_a_person_wrote(self):
         rule = self.env.ref("cobranza_odoo.segment_a").rule_ids[:1]
         rule.value = 2.0

@@ -280,6 +280,10 @@ class TestSegmentsAndStatuses(CobranzaCommon):
                     for index, partner in enumerate(partners)
                 ]
             )
+            # Odoo's payment-state query at posting is planned from the statistics: taken on a nearly empty
+            # test database, they make posting hundreds of invoices take minutes
+            self.env.flush_all()
+            self.env.cr.execute("ANALYZE account_move, account_move_line, account_partial_reconcile")
             moves.action_post()
             return self.Profile._get_profiles(partners)
 
@@ -292,7 +296,7 @@ class TestSegmentsAndStatuses(CobranzaCommon):
             self.env.flush_all()
             return self.cr.sql_log_count - before
 
-        few, many = customers(10), customers(1000)
+        few, many = customers(10), customers(500)
         queries(customers(3))  # warm-up
         self.assertEqual(queries(few), queries(many))
 
