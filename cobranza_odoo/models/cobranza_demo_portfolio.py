@@ -177,6 +177,12 @@ class CobranzaDemoPortfolio(models.AbstractModel):
             _logger.info("Collections demo portfolio skipped: the main company has no sales journal.")
             return
         self = self.with_company(company).with_context(tracking_disable=True, mail_create_nolog=True, mail_notrack=True)
+        # Odoo loads a module's translations after its demo data, but the replay already writes texts
+        # that name records (a hold reason names its level) in the company's language: load them first.
+        languages = [code for code, _name in self.env["res.lang"].get_installed() if code != "en_US"]
+        if languages:
+            self.env["ir.module.module"]._load_module_terms(["cobranza_odoo"], languages)
+            self.env.invalidate_all()
         rng = random.Random(seed)
         today = fields.Date.context_today(self)
         demo = DemoState(self.env, company, today)
