@@ -170,7 +170,9 @@ class CobranzaDunning(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_never_sent(self):
-        if any(dunning.sent_date or dunning.state not in ("draft", "cancelled") for dunning in self):
+        # a contact logged for it (a bounced e-mail, say) makes it evidence even once discarded
+        contacted = self.env["cobranza.contact.log"].sudo().search_count([("dunning_id", "in", self.ids)], limit=1)
+        if contacted or any(dunning.sent_date or dunning.state not in ("draft", "cancelled") for dunning in self):
             raise UserError(
                 _("Only drafts and discarded communications can be deleted: the others are evidence of a contact.")
             )

@@ -460,6 +460,15 @@ class TestDunningDelivery(CobranzaCommon):
         self.assertEqual(self.Dunning.search_count([("partner_id", "=", customer.id)]), 2)
         self.assertEqual(line.cobranza_level_id, self.formal)
 
+    def test_a_bounced_reminder_discarded_is_still_evidence_and_cannot_be_deleted(self):
+        customer = self._customer("Rebote Siete S.A.S.")
+        self._invoice(customer, 300.0, 40, term=self.term_30)
+        dunning = self._run(customer)
+        dunning._message_receive_bounce(customer.email, customer)
+        dunning.action_cancel()
+        with self.assertRaises(UserError):
+            dunning.unlink()
+
     def test_a_first_reminder_that_bounced_leaves_the_line_without_level(self):
         customer = self._customer("Rebote Cuatro S.A.S.")
         invoice = self._invoice(customer, 300.0, 40, term=self.term_30)
