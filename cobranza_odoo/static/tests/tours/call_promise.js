@@ -1,25 +1,14 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
-import { shiftShownDate } from "@cobranza_odoo/../tests/tours/tour_utils";
+import { openCollectionsMenu, shiftShownDate } from "@cobranza_odoo/../tests/tours/tour_utils";
 
 // A collector opens a customer with overdue invoices from Collections › Customers, logs the call
 // in which the customer promised to pay, and records the promise for a date ten days ahead.
 registry.category("web_tour.tours").add("cobranza_call_promise_tour", {
     url: "/odoo",
     steps: () => [
-        ...stepUtils.goToAppSteps("account.menu_finance", "Open Invoicing"),
-        {
-            content: "Open the Collections menu",
-            trigger: ".o_main_navbar button[data-menu-xmlid='cobranza_odoo.menu_cobranza_root']",
-            run: "click",
-        },
-        {
-            content: "Open the customers",
-            trigger: ".dropdown-item[data-menu-xmlid='cobranza_odoo.menu_cobranza_customers']",
-            run: "click",
-        },
+        ...openCollectionsMenu("cobranza_odoo.menu_cobranza_customers", "Open the customers"),
         {
             content: "Open the overdue customer",
             trigger: ".o_list_view .o_data_row td[name=partner_id]:contains(Ferretería Central)",

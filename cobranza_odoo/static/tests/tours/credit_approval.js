@@ -1,8 +1,7 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
-import { shiftShownDate } from "@cobranza_odoo/../tests/tours/tour_utils";
+import { openCollectionsMenu, shiftShownDate } from "@cobranza_odoo/../tests/tours/tour_utils";
 
 // Credit limit enforcement = Block. A salesperson's quotation takes the customer over its limit:
 // the confirmation opens the credit dialog and the salesperson asks for an approval; a Collections
@@ -53,17 +52,7 @@ registry.category("web_tour.tours").add("cobranza_credit_request_tour", {
 registry.category("web_tour.tours").add("cobranza_credit_approve_tour", {
     url: "/odoo",
     steps: () => [
-        ...stepUtils.goToAppSteps("account.menu_finance", "Open Invoicing"),
-        {
-            content: "Open the Collections menu",
-            trigger: ".o_main_navbar button[data-menu-xmlid='cobranza_odoo.menu_cobranza_root']",
-            run: "click",
-        },
-        {
-            content: "Open the credit approvals",
-            trigger: ".dropdown-item[data-menu-xmlid='cobranza_odoo.menu_cobranza_credit_approvals']",
-            run: "click",
-        },
+        ...openCollectionsMenu("cobranza_odoo.menu_cobranza_credit_approvals", "Open the credit approvals"),
         {
             content: "Open the request waiting for approval",
             trigger: ".o_list_view .o_data_row td[name=partner_id]:contains(Ferretería Central)",

@@ -1,25 +1,14 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
-import { catchNextDownload } from "@cobranza_odoo/../tests/tours/tour_utils";
+import { catchNextDownload, openCollectionsMenu } from "@cobranza_odoo/../tests/tours/tour_utils";
 
 // A collector runs dunning for one customer from Collections › Run Dunning: previews it, creates the
 // draft, opens the communication, sends it (e-mail queued and letter printed) and prints the letter.
 registry.category("web_tour.tours").add("cobranza_dunning_run_tour", {
     url: "/odoo",
     steps: () => [
-        ...stepUtils.goToAppSteps("account.menu_finance", "Open Invoicing"),
-        {
-            content: "Open the Collections menu",
-            trigger: ".o_main_navbar button[data-menu-xmlid='cobranza_odoo.menu_cobranza_root']",
-            run: "click",
-        },
-        {
-            content: "Run dunning",
-            trigger: ".dropdown-item[data-menu-xmlid='cobranza_odoo.menu_cobranza_dunning_run']",
-            run: "click",
-        },
+        ...openCollectionsMenu("cobranza_odoo.menu_cobranza_dunning_run", "Run dunning"),
         {
             content: "Only this customer",
             trigger: ".modal .o_field_widget[name=partner_ids] input",

@@ -2,6 +2,26 @@
 
 import { formatDate, parseDate } from "@web/core/l10n/dates";
 import { download } from "@web/core/network/download";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+/**
+ * Steps opening Invoicing › Collections › the menu item ``menuXmlid`` (``content`` says which).
+ */
+export function openCollectionsMenu(menuXmlid, content) {
+    return [
+        ...stepUtils.goToAppSteps("account.menu_finance", "Open Invoicing"),
+        {
+            content: "Open the Collections menu",
+            trigger: ".o_main_navbar button[data-menu-xmlid='cobranza_odoo.menu_cobranza_root']",
+            run: "click",
+        },
+        {
+            content,
+            trigger: `.dropdown-item[data-menu-xmlid='${menuXmlid}']`,
+            run: "click",
+        },
+    ];
+}
 
 /**
  * Step action typing into a date field the date ``days`` away from the one it shows, then Enter.
