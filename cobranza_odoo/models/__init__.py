@@ -5,6 +5,7 @@ from . import cobranza_segment
 from . import cobranza_segment_rule
 from . import cobranza_policy
 from . import cobranza_policy_level
+from . import cobranza_batch_tracking
 from . import cobranza_partner_profile
 from . import cobranza_profile_refresh
 from . import cobranza_contact_consent

@@ -157,21 +157,22 @@ class CobranzaContactGate(models.AbstractModel):
     @api.model
     def _log(self, partner, channel, when=None, company=None, **values):
         """Record a contact in the log (the contact rules count it from now on)."""
-        company = self.env["cobranza.receivable.facts"]._scope_company(company or self.env.company)
         return (
-            self.env["cobranza.contact.log"]
-            .sudo()
-            .create(
-                {
-                    "partner_id": partner.commercial_partner_id.id,
-                    "company_id": company.id,
-                    "date": naive(when or fields.Datetime.now()),
-                    "channel": channel,
-                    "user_id": self.env.uid,
-                    **values,
-                }
-            )
+            self.env["cobranza.contact.log"].sudo().create(self._log_values(partner, channel, when, company, **values))
         )
+
+    @api.model
+    def _log_values(self, partner, channel, when=None, company=None, **values):
+        """The contact log's values of a contact (a batch of deliveries creates many at once)."""
+        company = self.env["cobranza.receivable.facts"]._scope_company(company or self.env.company)
+        return {
+            "partner_id": partner.commercial_partner_id.id,
+            "company_id": company.id,
+            "date": naive(when or fields.Datetime.now()),
+            "channel": channel,
+            "user_id": self.env.uid,
+            **values,
+        }
 
     @api.model
     def _check_now(self, partner, channel, company=None, now=None):

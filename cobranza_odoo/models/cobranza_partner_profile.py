@@ -1,4 +1,5 @@
 import uuid
+from collections import defaultdict
 from urllib.parse import urlencode
 
 from odoo import _, api, fields, models
@@ -26,7 +27,7 @@ class CobranzaPartnerProfile(models.Model):
 
     _name = "cobranza.partner.profile"
     _description = "Customer Collections Profile"
-    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _inherit = ["cobranza.batch.tracking", "mail.activity.mixin", "portal.mixin"]
     _order = "partner_id, company_id"
     _rec_name = "partner_id"
     _check_company_auto = True
@@ -258,6 +259,18 @@ class CobranzaPartnerProfile(models.Model):
             else:
                 vals = {**vals, "credit_hold_reason": False, "credit_hold_date": False, "credit_hold_user_id": False}
         return super().write(vals)
+
+    @api.model
+    def _put_on_hold_many(self, holds):
+        """Put customers on credit hold: [(profile, reason)], one write per reason (a day's reminders
+        hold many customers for the same level and date)."""
+        by_reason = defaultdict(lambda: self.browse())
+        for profile, reason in holds:
+            by_reason[reason] |= profile
+        for reason, profiles in by_reason.items():
+            profiles.sudo().filtered(lambda profile: not profile.credit_hold).write(
+                {"credit_hold": True, "credit_hold_reason": reason}
+            )
 
     @api.model
     def _get_profiles(self, partners, company=None):

@@ -40,6 +40,9 @@ class CobranzaPortal(models.AbstractModel):
         """{invoice id: absolute link to its portal page, signed with its access token}; the missing
         tokens are made in one UPDATE."""
         moves = moves.sudo()
+        # only what the links need: reading an invoice in full (a hundred columns) for its token costs
+        # a batch of reminders more than the rest of its links
+        moves.fetch(["access_token", "move_type"])
         missing = moves.filtered(lambda move: not move.access_token)
         if missing:
             bulk_write.bulk_update(

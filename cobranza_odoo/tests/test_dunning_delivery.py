@@ -395,6 +395,87 @@ class TestDunningDelivery(CobranzaCommon):
         self.assertEqual(few, many)
         self.assertEqual(self.Dunning.search_count([("partner_id.name", "like", "Lote muchos")]), 15)
 
+    def test_sending_costs_the_same_queries_for_few_and_many_customers(self):
+        """Delivering works per batch: the e-mails, the contact log, the lines' levels and the credit
+        holds (with their tracking in the customers' chatter) are written once for the batch."""
+        self.friendly.write(
+            {"print_letter": False, "schedule_call": False, "fallback_channel": False, "set_credit_hold": True}
+        )
+
+        def portfolio(count, tag):
+            partners = self.env["res.partner"].create(
+                [
+                    {
+                        "name": f"Envío {tag} {index} S.A.S.",
+                        "is_company": True,
+                        "email": f"{tag}{index}@ejemplo.example",
+                    }
+                    for index in range(count)
+                ]
+            )
+            for partner in partners:
+                self._invoice(partner, 100.0, 40, term=self.term_30)  # 10 days late: friendly notice
+            self.Profile._get_profiles(partners)  # else the first one's run would take them in too
+            return partners
+
+        def queries(partners):
+            self._only(partners)
+            self.env.flush_all()
+            self.env.cr.precommit.run()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            cron = self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning")
+            progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+            # tracked as in production (the test classes turn tracking off)
+            self.Run.with_context(
+                ir_cron_progress_id=progress.id, tracking_disable=False, mail_notrack=False
+            )._cron_run_dunning()
+            self.env.flush_all()
+            self.env.cr.precommit.run()  # the tracking messages, as at the commit
+            return self.cr.sql_log_count - before
+
+        queries(portfolio(2, "calentamiento"))
+        few, many = portfolio(3, "pocos"), portfolio(15, "muchos")
+        self.assertEqual(queries(few), queries(many))
+        dunnings = self.Dunning.search([("partner_id", "in", many.ids)])
+        self.assertEqual(set(dunnings.mapped("state")), {"sent"})
+        self.assertEqual(len(self.env["cobranza.contact.log"].search([("dunning_id", "in", dunnings.ids)])), 15)
+        for dunning in dunnings:
+            reminder = dunning.message_ids.filtered(lambda message: message.message_type == "comment")
+            self.assertIn(dunning.line_ids.move_id.name, reminder.body)
+            profile = self.Profile._get_profiles(dunning.partner_id)
+            self.assertTrue(profile.credit_hold)
+            self.assertEqual(profile.credit_hold_reason, dunning._hold_reason())
+            profile.invalidate_recordset(["message_ids"])
+            tracked = profile.message_ids.tracking_value_ids.filtered(
+                lambda value: value.field_id.name == "credit_hold"
+            )
+            self.assertEqual(len(tracked), 1, "the hold is in the customer's chatter, as any tracked change")
+            self.assertTrue(tracked.new_value_integer)
+
+    def test_the_chatter_copy_of_a_reminder_is_sanitized_the_email_is_sent_as_rendered(self):
+        self.friendly.write({"print_letter": False, "schedule_call": False, "fallback_channel": False})
+        customer = self._customer("Limpio S.A.S.")
+        self._invoice(customer, 100.0, 40, term=self.term_30)
+        body = '<p>Su saldo <img src="x" onerror="alert(1)"/></p>'
+        Dunning = type(self.Dunning)
+        real_render = Dunning._render_emails
+
+        def render(dunnings):
+            rendered = real_render(dunnings)
+            for values in rendered.values():
+                values["body_html"] = body
+            return rendered
+
+        with patch.object(Dunning, "_render_emails", render):
+            dunning = self._run(customer)
+        self.assertEqual(dunning.state, "sent")
+        reminder = dunning.message_ids.filtered(lambda message: message.message_type == "comment")
+        self.assertIn("Su saldo", reminder.body)
+        self.assertNotIn("onerror", reminder.body)
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", reminder.id)])
+        self.assertEqual(mail.body_html, body)
+
     # ------------------------------------------------------------------ seen in review of the round
 
     def test_a_communication_waiting_for_its_call_is_kept_not_duplicated_and_goes_out_at_a_higher_level(self):
