@@ -94,14 +94,14 @@ def bulk_insert(model, columns, rows):
     """Insert ``rows`` (tuples in the order of ``columns``) in one INSERT; return the new ids.
 
     For child rows written by the thousands (communication lines): no chatter, no per-row
-    defaults — the caller gives every required column.
+    defaults — the caller gives every required column. The audit columns are set when the model
+    has them.
     """
     if not rows:
         return []
-    now = fields.Datetime.now()
-    uid = model.env.uid
-    all_columns = [*columns, "create_uid", "create_date", "write_uid", "write_date"]
-    values = SQL(", ").join(SQL("(%s)", SQL(", ").join([*row, uid, now, uid, now])) for row in rows)
+    audit = [model.env.uid, fields.Datetime.now()] * 2 if model._log_access else []
+    all_columns = [*columns, *(("create_uid", "create_date", "write_uid", "write_date") if audit else ())]
+    values = SQL(", ").join(SQL("(%s)", SQL(", ").join([*row, *audit])) for row in rows)
     result = model.env.execute_query(
         SQL(
             "INSERT INTO %s (%s) VALUES %s RETURNING id",
@@ -133,3 +133,21 @@ def bulk_insert_select(model, columns, select, returning=True):
     ids = [row[0] for row in result]
     model.browse(ids).modified(list(columns))
     return ids
+
+
+def refresh_statistics(env, tables, added):
+    """ANALYZE those of ``tables`` whose statistics still describe them as (nearly) empty, ``added``
+    rows having just been inserted into them.
+
+    PostgreSQL plans the foreign-key check of an insert once per connection. Planned while the
+    referenced table was empty (a new database's first daily run), the check scans that table for
+    every row inserted: at 100,000 open lines the first review run spent 32 s instead of 4 inserting
+    its lines, until autovacuum's statistics came a minute later. Fresh statistics re-plan it.
+    """
+    stale = [
+        table
+        for table in tables
+        if env.execute_query(SQL("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", table))[0][0] < 5 * added
+    ]
+    if stale:
+        env.cr.execute(SQL("ANALYZE %s", SQL(", ").join(SQL.identifier(table) for table in stale)))

@@ -124,7 +124,7 @@ class CobranzaDunningRun(models.AbstractModel):
             return Dunning.browse()
         state = "queued" if send else "draft"
         touched = Dunning.browse()
-        to_create, created_lines, updates = [], [], []
+        to_create, created_lines, updates, totals = [], [], [], {}
         for company, profiles in self.env["cobranza.partner.profile"].union(*plans).grouped("company_id").items():
             partner_ids = profiles.partner_id.ids
             opened = Dunning._open_by_partner(partner_ids, company)
@@ -145,19 +145,29 @@ class CobranzaDunningRun(models.AbstractModel):
                         updates.append((existing, communication, level_id, customer))
                     else:
                         to_create.append(self._prepare_dunning_values(profile, policy, customer, communication, today))
-                        created_lines.append(communication.lines)
+                        created_lines.append((communication.lines, customer))
         if updates:
-            touched |= self._update_open(updates, today, state)
+            touched |= self._update_open(updates, today, state, totals)
         if to_create:
             for values in to_create:
                 values["state"] = state
             created = Dunning.create(to_create)
-            self._insert_lines(list(zip(created, created_lines, strict=True)))
+            bulk_write.refresh_statistics(self.env, ("cobranza_dunning",), len(created))
+            self._insert_lines(
+                [(dunning, lines) for dunning, (lines, _customer) in zip(created, created_lines, strict=True)]
+            )
+            for dunning, (lines, customer) in zip(created, created_lines, strict=True):
+                totals[dunning.id] = self._amounts(dunning.company_id, lines, customer)
             touched |= created
         # No per-line marker is written (a daily UPDATE of every planned journal item): the customer's
         # dunning_checked_on and the communications of the day already make a second run add nothing.
         touched.invalidate_recordset(["line_ids"])
-        touched.modified(["line_ids"])  # recompute the stored totals from the inserted lines
+        # The amounts come from the plan, written in one UPDATE: not read back from the lines just
+        # inserted, and not given to create (each amount there costs the ORM a new record to find
+        # its currency — a third of creating a communication).
+        for name in ("amount_total", "amount_overdue"):
+            self.env.remove_to_compute(Dunning._fields[name], touched)
+        bulk_write.bulk_update(Dunning, totals)
         return touched.with_env(self.env)
 
     @api.model
@@ -189,13 +199,14 @@ class CobranzaDunningRun(models.AbstractModel):
         return {(partner.id, level.id) for partner, level in groups}
 
     @api.model
-    def _update_open(self, updates, today, state):
-        """Refresh open communications with today's plan: lines, amounts, level and date."""
+    def _update_open(self, updates, today, state, totals):
+        """Refresh open communications with today's plan: lines, level and date (their new totals are
+        added to ``totals``)."""
         Dunning = self.env["cobranza.dunning"].sudo()
         dunnings = Dunning.union(*(dunning for dunning, _communication, _level, _customer in updates))
         dunnings.line_ids.unlink()
-        for dunning, _communication, level_id, customer in updates:
-            values = {"level_id": level_id, "date": today, "credits_amount": customer.credits}
+        for dunning, _communication, level_id, _customer in updates:
+            values = {"level_id": level_id, "date": today}
             if dunning.state in ("draft", "undeliverable", "failed") or (
                 dunning.state == "waiting" and level_id != dunning.level_id.id
             ):
@@ -205,6 +216,8 @@ class CobranzaDunningRun(models.AbstractModel):
             # queued and deferred ones are already on their way
             dunning.write(values)
         self._insert_lines([(dunning, communication.lines) for dunning, communication, _level, _c in updates])
+        for dunning, communication, _level, customer in updates:
+            totals[dunning.id] = self._amounts(dunning.company_id, communication.lines, customer)
         return dunnings
 
     @api.model
@@ -219,6 +232,17 @@ class CobranzaDunningRun(models.AbstractModel):
         )
 
     @api.model
+    def _amounts(self, company, lines, customer):
+        """A communication's amounts: its totals from its planned lines (as ``_compute_amounts`` sums
+        them) and the customer's credits."""
+        currency = company.currency_id
+        return {
+            "amount_total": currency.round(sum(planned.residual for planned in lines)),
+            "amount_overdue": currency.round(sum(planned.residual for planned in lines if planned.days_late > 0)),
+            "credits_amount": currency.round(customer.credits),
+        }
+
+    @api.model
     def _prepare_dunning_values(self, profile, policy, customer, communication, today):
         """Values of a new communication; integrators add theirs here."""
         return {
@@ -228,7 +252,6 @@ class CobranzaDunningRun(models.AbstractModel):
             "policy_id": policy.id,
             "level_id": communication.level_key,
             "collector_id": profile.collector_id.id,
-            "credits_amount": customer.credits,
         }
 
     # ------------------------------------------------------------------ running for customers
