@@ -371,13 +371,21 @@ class CobranzaReceivableFacts(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-            SELECT part.debit_move_id, credit_line.date, part.amount, part.debit_amount_currency
+            SELECT part.debit_move_id, paying.date, part.amount, part.debit_amount_currency
               FROM account_partial_reconcile part
-              JOIN account_move_line credit_line ON credit_line.id = part.credit_move_id
-              JOIN account_move credit_move ON credit_move.id = credit_line.move_id
+              -- each paying line looked up by its key: joined plainly, the planner hashes the whole
+              -- journal-item table for a few thousand lines (a daily refresh's batch at 100,000 lines);
+              -- LIMIT 1 (one line per key anyway) keeps the sub-select from being flattened into a join
+              CROSS JOIN LATERAL (
+                    SELECT credit_line.date
+                      FROM account_move_line credit_line
+                      JOIN account_move credit_move ON credit_move.id = credit_line.move_id
+                     WHERE credit_line.id = part.credit_move_id
+                       AND %(payment)s
+                       %(since)s
+                     LIMIT 1
+              ) paying
              WHERE part.debit_move_id = ANY(%(lines)s)
-               AND %(payment)s
-               %(since)s
             """,
                 lines=list(line_ids),
                 payment=ledger.real_payment_move("credit_move"),
@@ -395,15 +403,22 @@ class CobranzaReceivableFacts(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-            SELECT partner.commercial_partner_id, MAX(aml.date)
-              FROM account_move_line aml
-              JOIN account_move move ON move.id = aml.move_id
-              JOIN res_partner partner ON partner.id = aml.partner_id
-             WHERE %(receivable)s
-               AND aml.balance < 0
-               AND %(payment)s
-               AND partner.commercial_partner_id = ANY(%(partners)s)
-               AND %(company)s
+            SELECT partner.commercial_partner_id, MAX(paid.date)
+              FROM res_partner partner
+              -- LATERAL: each customer's (and address's) journal items through the partner index, not
+              -- a scan of the whole table for a batch of customers
+              CROSS JOIN LATERAL (
+                    SELECT MAX(aml.date) AS date
+                      FROM account_move_line aml
+                      JOIN account_move move ON move.id = aml.move_id
+                     WHERE aml.partner_id = partner.id
+                       AND %(receivable)s
+                       AND aml.balance < 0
+                       AND %(payment)s
+                       AND %(company)s
+              ) paid
+             WHERE partner.commercial_partner_id = ANY(%(partners)s)
+               AND paid.date IS NOT NULL
              GROUP BY partner.commercial_partner_id
             """,
                 receivable=ledger.receivable_line("aml"),

@@ -62,7 +62,8 @@ def open_receivable_line(aml="aml"):
 
 def create_open_line_indexes(cr):
     """Partial indexes for what the addon reads customer by customer: a customer's open lines (the
-    credit check at every confirmation, a dunning batch, a statement) and its draft invoices. Their
+    credit check at every confirmation, a dunning batch, a statement), its posted invoices (their
+    collection status, refreshed every day) and its draft invoices. Their
     predicates repeat ``open_receivable_line``'s own words, so that PostgreSQL sees they apply."""
     create_index(
         cr,
@@ -70,6 +71,13 @@ def create_open_line_indexes(cr):
         "account_move_line",
         ["partner_id"],
         where="parent_state = 'posted' AND NOT reconciled AND amount_residual != 0",
+    )
+    create_index(
+        cr,
+        "cobranza_posted_invoice_partner_index",
+        "account_move",
+        ["commercial_partner_id"],
+        where="move_type = 'out_invoice' AND state = 'posted'",
     )
     create_index(
         cr,
