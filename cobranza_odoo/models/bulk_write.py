@@ -15,6 +15,9 @@ that every such write
 from odoo import fields
 from odoo.tools import SQL
 
+# Below this many rows (as PostgreSQL estimates them) a table the runs insert into is analyzed again.
+STATISTICS_FLOOR = 1000
+
 
 def _sql_value(value):
     return None if value is False else value
@@ -135,19 +138,21 @@ def bulk_insert_select(model, columns, select, returning=True):
     return ids
 
 
-def refresh_statistics(env, tables, added):
-    """ANALYZE those of ``tables`` whose statistics still describe them as (nearly) empty, ``added``
-    rows having just been inserted into them.
+def refresh_statistics(env, tables):
+    """ANALYZE those of ``tables`` that PostgreSQL's statistics still see as small (under
+    STATISTICS_FLOOR rows), after rows were inserted into them.
 
     PostgreSQL plans the foreign-key check of an insert once per connection. Planned while the
     referenced table was empty (a new database's first daily run), the check scans that table for
     every row inserted: at 100,000 open lines the first review run spent 32 s instead of 4 inserting
-    its lines, until autovacuum's statistics came a minute later. Fresh statistics re-plan it.
+    its lines, until autovacuum's statistics came a minute later. Fresh statistics re-plan it; past
+    the floor, the plan is an index look-up and stays one.
     """
-    stale = [
+    small = [
         table
         for table in tables
-        if env.execute_query(SQL("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", table))[0][0] < 5 * added
+        if env.execute_query(SQL("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", table))[0][0]
+        < STATISTICS_FLOOR
     ]
-    if stale:
-        env.cr.execute(SQL("ANALYZE %s", SQL(", ").join(SQL.identifier(table) for table in stale)))
+    if small:
+        env.cr.execute(SQL("ANALYZE %s", SQL(", ").join(SQL.identifier(table) for table in small)))

@@ -152,7 +152,7 @@ class CobranzaDunningRun(models.AbstractModel):
             for values in to_create:
                 values["state"] = state
             created = Dunning.create(to_create)
-            bulk_write.refresh_statistics(self.env, ("cobranza_dunning",), len(created))
+            bulk_write.refresh_statistics(self.env, ("cobranza_dunning",))
             self._insert_lines(
                 [(dunning, lines) for dunning, (lines, _customer) in zip(created, created_lines, strict=True)]
             )

@@ -5,6 +5,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 from lxml import etree
 from odoo import Command
+from odoo.addons.cobranza_odoo.models import bulk_write
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -453,6 +454,33 @@ class TestDunningDelivery(CobranzaCommon):
             self.assertEqual(len(tracked), 1, "the hold is in the customer's chatter, as any tracked change")
             self.assertTrue(tracked.new_value_integer)
 
+    def test_a_communications_amounts_follow_its_lines_when_created_and_when_updated(self):
+        """The amounts are written from the plan (not recomputed from the lines): they must still match them."""
+        self.env.company.cobranza_dunning_mode = "draft"
+        customer = self._customer("Montos S.A.S.")
+        late = self._invoice(customer, 300.0, 40, term=self.term_30)  # 10 days late
+        self._invoice(customer, 200.0, 60, term=self.term_30)  # 30 days late
+        self._invoice(customer, 120.0, 5, move_type="out_refund")  # a credit in the customer's favour
+        dunning = self._run(customer)
+
+        def expected(dunning):
+            lines = dunning.line_ids
+            return (
+                sum(lines.mapped("amount_residual")),
+                sum(line.amount_residual for line in lines if line.days_late > 0),
+            )
+
+        self.assertEqual(len(dunning.line_ids), 2)
+        self.assertEqual((dunning.amount_total, dunning.amount_overdue), (500.0, 500.0))
+        self.assertEqual((dunning.amount_total, dunning.amount_overdue), expected(dunning))
+        self.assertEqual(dunning.credits_amount, 120.0)
+        # Two days later, after a partial payment, the same draft is updated: its amounts follow.
+        self._pay(late, 100.0)
+        self.assertEqual(self._run(customer, days=2), dunning)
+        dunning.invalidate_recordset()
+        self.assertEqual((dunning.amount_total, dunning.amount_overdue), (400.0, 400.0))
+        self.assertEqual((dunning.amount_total, dunning.amount_overdue), expected(dunning))
+
     def test_the_chatter_copy_of_a_reminder_is_sanitized_the_email_is_sent_as_rendered(self):
         self.friendly.write({"print_letter": False, "schedule_call": False, "fallback_channel": False})
         customer = self._customer("Limpio S.A.S.")
@@ -475,6 +503,26 @@ class TestDunningDelivery(CobranzaCommon):
         self.assertNotIn("onerror", reminder.body)
         mail = self.env["mail.mail"].search([("mail_message_id", "=", reminder.id)])
         self.assertEqual(mail.body_html, body)
+
+    def test_the_run_refreshes_the_statistics_of_a_new_communications_table(self):
+        """A foreign-key check planned while the communications table looked empty scans it for every
+        line inserted: the run analyzes the table while its statistics say it is small."""
+
+        def estimated_rows():
+            self.env.cr.execute("SELECT reltuples FROM pg_class WHERE oid = 'cobranza_dunning'::regclass")
+            return self.env.cr.fetchone()[0]
+
+        self.env.cr.execute("SELECT COUNT(*) FROM cobranza_dunning")
+        rows = self.env.cr.fetchone()[0]
+        bulk_write.refresh_statistics(self.env, ("cobranza_dunning",))
+        self.assertGreaterEqual(estimated_rows(), rows, "analyzed: the statistics count the table's rows")
+        self.env.company.cobranza_dunning_mode = "draft"
+        customer = self._customer("Estadísticas S.A.S.")
+        self._invoice(customer, 100.0, 40, term=self.term_30)
+        with patch.object(bulk_write, "refresh_statistics", wraps=bulk_write.refresh_statistics) as refresh:
+            self._run(customer)
+        self.assertEqual(refresh.call_count, 1)
+        self.assertEqual(refresh.call_args.args[1:], (("cobranza_dunning",),))
 
     # ------------------------------------------------------------------ seen in review of the round
 
