@@ -155,4 +155,5 @@ def refresh_statistics(env, tables):
         < STATISTICS_FLOOR
     ]
     if small:
-        env.cr.execute(SQL("ANALYZE %s", SQL(", ").join(SQL.identifier(table) for table in small)))
+        # SKIP_LOCKED: another worker analyzing it holds its lock until that worker commits
+        env.cr.execute(SQL("ANALYZE (SKIP_LOCKED) %s", SQL(", ").join(SQL.identifier(table) for table in small)))

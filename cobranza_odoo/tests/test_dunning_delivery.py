@@ -241,6 +241,23 @@ class TestDunningDelivery(CobranzaCommon):
         self.Run.with_context(ir_cron_progress_id=progress.id)._cron_run_dunning(batch_size=batch_size)
         return progress
 
+    def _queries_of_a_call(self, partners, tracked=False):
+        """Queries of one call of the scheduled run working on ``partners`` only; ``tracked``: with mail
+        tracking on, as in production (the test classes turn it off)."""
+        self._only(partners)
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        run = self.Run.with_context(tracking_disable=False, mail_notrack=False) if tracked else self.Run
+        progress = self.env["ir.cron.progress"].create(
+            {"cron_id": self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning").id}
+        )
+        run.with_context(ir_cron_progress_id=progress.id)._cron_run_dunning()
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # the tracking messages, as at the commit
+        return self.cr.sql_log_count - before
+
     def _only(self, customers, days=0):
         """Leave every other profile handled today, so the scheduled run works on these customers only."""
         self.Profile.sudo().search([]).write({"dunning_checked_on": self.today + timedelta(days=days)})
@@ -381,18 +398,9 @@ class TestDunningDelivery(CobranzaCommon):
                 self._invoice(partner, 50.0, 70, term=self.term_30)
             return partners
 
-        def queries(partners):
-            self._only(partners)
-            self.env.flush_all()
-            self.env.cr.precommit.run()
-            self.env.invalidate_all()
-            before = self.cr.sql_log_count
-            self._cron_call()
-            self.env.flush_all()
-            return self.cr.sql_log_count - before
-
-        queries(portfolio(2, "calentamiento"))
-        few, many = queries(portfolio(3, "pocos")), queries(portfolio(15, "muchos"))
+        self._queries_of_a_call(portfolio(2, "calentamiento"))
+        few = self._queries_of_a_call(portfolio(3, "pocos"))
+        many = self._queries_of_a_call(portfolio(15, "muchos"))
         self.assertEqual(few, many)
         self.assertEqual(self.Dunning.search_count([("partner_id.name", "like", "Lote muchos")]), 15)
 
@@ -419,25 +427,9 @@ class TestDunningDelivery(CobranzaCommon):
             self.Profile._get_profiles(partners)  # else the first one's run would take them in too
             return partners
 
-        def queries(partners):
-            self._only(partners)
-            self.env.flush_all()
-            self.env.cr.precommit.run()
-            self.env.invalidate_all()
-            before = self.cr.sql_log_count
-            cron = self.env.ref("cobranza_odoo.ir_cron_cobranza_dunning")
-            progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
-            # tracked as in production (the test classes turn tracking off)
-            self.Run.with_context(
-                ir_cron_progress_id=progress.id, tracking_disable=False, mail_notrack=False
-            )._cron_run_dunning()
-            self.env.flush_all()
-            self.env.cr.precommit.run()  # the tracking messages, as at the commit
-            return self.cr.sql_log_count - before
-
-        queries(portfolio(2, "calentamiento"))
+        self._queries_of_a_call(portfolio(2, "calentamiento"), tracked=True)
         few, many = portfolio(3, "pocos"), portfolio(15, "muchos")
-        self.assertEqual(queries(few), queries(many))
+        self.assertEqual(self._queries_of_a_call(few, tracked=True), self._queries_of_a_call(many, tracked=True))
         dunnings = self.Dunning.search([("partner_id", "in", many.ids)])
         self.assertEqual(set(dunnings.mapped("state")), {"sent"})
         self.assertEqual(len(self.env["cobranza.contact.log"].search([("dunning_id", "in", dunnings.ids)])), 15)
