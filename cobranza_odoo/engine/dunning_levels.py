@@ -134,6 +134,16 @@ class Plan:
     skips: tuple = field(default_factory=tuple)
 
 
+def communication_amounts(lines):
+    """(amount due, overdue amount) of a communication from its lines' (residual, days late): what it
+    lists, and the part of it already past due."""
+    lines = list(lines)
+    return (
+        sum(residual for residual, _days_late in lines),
+        sum(residual for residual, days_late in lines if days_late > 0),
+    )
+
+
 def validate_policy(levels):
     """Levels sorted by sequence, or PolicyError when they cannot make a sensible escalation."""
     levels = sorted(levels, key=lambda level: level.sequence)

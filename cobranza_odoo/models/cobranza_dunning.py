@@ -9,6 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
+from ..engine import dunning_levels
 from . import bulk_write
 from .cobranza_contact_gate import naive
 from .delivery_batch import DeliveryBatch
@@ -128,8 +129,9 @@ class CobranzaDunning(models.Model):
     @api.depends("line_ids.amount_residual", "line_ids.days_late")
     def _compute_amounts(self):
         for dunning in self:
-            dunning.amount_total = sum(dunning.line_ids.mapped("amount_residual"))
-            dunning.amount_overdue = sum(line.amount_residual for line in dunning.line_ids if line.days_late > 0)
+            dunning.amount_total, dunning.amount_overdue = dunning_levels.communication_amounts(
+                (line.amount_residual, line.days_late) for line in dunning.line_ids
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -233,12 +233,15 @@ class CobranzaDunningRun(models.AbstractModel):
 
     @api.model
     def _amounts(self, company, lines, customer):
-        """A communication's amounts: its totals from its planned lines (as ``_compute_amounts`` sums
-        them) and the customer's credits."""
+        """A communication's amounts: its totals from its planned lines (the same rule as
+        ``_compute_amounts``) and the customer's credits."""
         currency = company.currency_id
+        total, overdue = dunning_levels.communication_amounts(
+            (planned.residual, planned.days_late) for planned in lines
+        )
         return {
-            "amount_total": currency.round(sum(planned.residual for planned in lines)),
-            "amount_overdue": currency.round(sum(planned.residual for planned in lines if planned.days_late > 0)),
+            "amount_total": currency.round(total),
+            "amount_overdue": currency.round(overdue),
             "credits_amount": currency.round(customer.credits),
         }
 

@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cobranza_engine.dunning_levels import Customer, Level, Line, PolicyError, plan_customer, validate_policy
+from cobranza_engine.dunning_levels import (
+    Customer,
+    Level,
+    Line,
+    PolicyError,
+    communication_amounts,
+    plan_customer,
+    validate_policy,
+)
 
 TODAY = date(2026, 11, 23)
 
@@ -360,3 +368,10 @@ def test_daily_runs_never_pass_a_required_level_never_go_backwards_respect_dates
         previous_date = sent_date
     # (d) Nothing blocks the line: it ends at the last level.
     assert final == len(policy) - 1
+
+
+def test_a_communication_amounts_are_what_it_lists_and_what_of_it_is_past_due():
+    lines = [(300.0, 10), (200.0, 0), (50.0, -5), (25.0, 40)]
+    assert communication_amounts(lines) == (575.0, 325.0)
+    assert communication_amounts(iter(lines)) == (575.0, 325.0)  # a generator is read once
+    assert communication_amounts([]) == (0, 0)
