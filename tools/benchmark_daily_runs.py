@@ -11,7 +11,8 @@ records created and peak RSS of the process. Steps: refresh (metrics, segments, 
 day: profiles created), review (dunning in review mode: plan + create), send (a new day in send
 mode, e-mail only: plan, update and deliver), letters (cost of one printed letter), credit (order
 confirmation: plain / enforcement off / Block, 1 vs 5,000 open invoices), workers (the review run
-again with two cron threads). The databases are dropped unless --keep-db.
+again, from the first day, by one Odoo process and then by two side by side, as Odoo's prefork server
+runs two cron workers). The databases are dropped unless --keep-db.
 """
 
 import argparse
@@ -40,32 +41,37 @@ def run_size(odoo_root, pg, customers, lines, steps, keep_db):
         )
         if rc:
             raise SystemExit(f"install failed ({rc})")
+        shell = [
+            sys.executable,
+            "-c",
+            "import sys, odoo.cli; sys.argv=['odoo']+sys.argv[1:]; odoo.cli.command.main()",
+            "shell",
+            "-d",
+            dbname,
+            "--addons-path",
+            dev.addons_path(odoo_root),
+            *pg.odoo_args(),
+            "--no-http",
+            "--log-level=warn",
+        ]
+        log = dev.LOCAL / "logs" / f"{dbname}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
         env = dict(
             os.environ,
             PYTHONPATH=str(odoo_root),
             BENCH_CUSTOMERS=str(customers),
             BENCH_LINES=str(lines),
             BENCH_STEPS=steps,
+            # the workers step starts more Odoo processes on the same database, with the same script
+            BENCH_SHELL_COMMAND=json.dumps(shell),
+            BENCH_SCRIPT=str(SCRIPT),
+            BENCH_LOG=str(log),
         )
-        log = dev.LOCAL / "logs" / f"{dbname}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
         # Odoo's log goes straight to a file: a pipe nobody reads while the figures stream in fills
         # up, and the next log line then blocks the benchmark forever.
         with open(SCRIPT) as script, open(log, "w") as log_file:
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "import sys, odoo.cli; sys.argv=['odoo']+sys.argv[1:]; odoo.cli.command.main()",
-                    "shell",
-                    "-d",
-                    dbname,
-                    "--addons-path",
-                    dev.addons_path(odoo_root),
-                    *pg.odoo_args(),
-                    "--no-http",
-                    "--log-level=warn",
-                ],
+                shell,
                 stdin=script,
                 stdout=subprocess.PIPE,
                 stderr=log_file,
@@ -108,7 +114,7 @@ def main():
     if len(results) == 2:
         small, large = results.values()
         dev.say("\nrun                     " + "  ".join(f"{key:>12}" for key in results) + "   ratio")
-        for step in ("refresh", "dunning_review", "dunning_send", "dunning_two_workers"):
+        for step in ("refresh", "dunning_review", "dunning_send", "dunning_one_process", "dunning_two_workers"):
             if step in small and step in large:
                 ratio = large[step]["wall_s"] / max(small[step]["wall_s"], 0.001)
                 dev.say(

@@ -7,11 +7,11 @@ printed as one ``BENCHMARK {json}`` line. Not an addon file: it is never install
 import json
 import os
 import statistics
+import subprocess
 import threading
 import time
 
-import odoo
-from odoo import Command, api, fields, sql_db
+from odoo import Command, fields, sql_db
 from odoo.addons.cobranza_odoo.models import ledger_fragments
 from odoo.tools import SQL
 
@@ -74,6 +74,7 @@ def run_cron(method, xmlid, cr_env=None, max_calls=100_000):
     calls = 0
     while calls < max_calls:
         progress = cr_env["ir.cron.progress"].create({"cron_id": cron.id})
+        cr_env.cr.commit()  # as Odoo does: the call's own transaction begins after the progress record
         method(cr_env(context=dict(cr_env.context, ir_cron_progress_id=progress.id)))
         cr_env.cr.commit()
         calls += 1
@@ -405,63 +406,124 @@ def reset_dunning():
     new_day()
 
 
-def workers_step():
-    """The first day's review run again, by the two scheduled actions of the run side by side (two cron
-    threads, each its own transactions)."""
+def run_in_processes(workers):
+    """The review run by ``workers`` Odoo processes side by side, as ``--workers=2 --max-cron-threads=2``
+    runs it (each cron worker its own process: no interpreter lock shared). Each process loads the
+    registry first; the clock starts when all are ready and stops when the last one is done."""
     reset_dunning()
-    env.cr.commit()
-    registry = env.registry
-    errors = []
-
-    def worker(number):
-        try:
-            with registry.cursor() as cr:
-                worker_env = api.Environment(cr, odoo.SUPERUSER_ID, {})
-                dunning_run(worker_env, worker=number)
-        except Exception as error:  # reported in the figures
-            errors.append(repr(error))
-
-    threads = [threading.Thread(target=worker, args=(number,)) for number in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    command = json.loads(os.environ["BENCH_SHELL_COMMAND"])
+    go_file = f"/tmp/cobranza_bench_go_{os.getpid()}"
+    if os.path.exists(go_file):
+        os.remove(go_file)
+    processes = []
+    log_file = open(os.environ.get("BENCH_LOG", os.devnull), "a")
+    for number in range(workers):
+        worker_env = dict(os.environ, BENCH_WORKER="none" if workers == 1 else str(number), BENCH_GO_FILE=go_file)
+        with open(os.environ["BENCH_SCRIPT"]) as script:
+            processes.append(
+                subprocess.Popen(
+                    command,
+                    stdin=script,
+                    stdout=subprocess.PIPE,
+                    stderr=log_file,
+                    text=True,
+                    env=worker_env,
+                )
+            )
+    for process in processes:
+        for line in process.stdout:
+            if line.startswith("WORKER READY"):
+                break
+    started = time.time()
+    with open(go_file, "w"):
+        pass
+    reports = []
+    for process in processes:
+        for line in process.stdout:
+            if line.startswith("WORKER DONE "):
+                reports.append(json.loads(line[len("WORKER DONE ") :]))
+        process.wait()
+    os.remove(go_file)
+    log_file.close()
+    env.invalidate_all()
     env.cr.execute(
         "SELECT COUNT(*) FROM (SELECT partner_id, date, level_id FROM cobranza_dunning WHERE state != 'cancelled' "
         "GROUP BY 1, 2, 3 HAVING COUNT(*) > 1) duplicates"
     )
     duplicates = env.cr.fetchone()[0]
-    return {"errors": errors, "duplicate_communications": duplicates, "communications": count("cobranza_dunning")}
+    return {
+        "wall_s": round(max((report["ended"] for report in reports), default=started) - started, 2),
+        "sql_s": round(sum(report["sql_s"] for report in reports), 2),
+        "queries": sum(report["queries"] for report in reports),
+        "calls": [report["calls"] for report in reports],
+        "errors": [error for report in reports for error in report["errors"]]
+        + ([] if len(reports) == workers else [f"{workers - len(reports)} process(es) did not report"]),
+        "duplicate_communications": duplicates,
+        "communications": count("cobranza_dunning"),
+    }
+
+
+def processes_step(name, workers):
+    figures = run_in_processes(workers)
+    RESULTS[name] = figures
+    print(f"step {name}: {json.dumps(figures)}", flush=True)
+
+
+def worker_process(worker):
+    """Inside one of run_in_processes' processes: wait for the start, run, report."""
+    print("WORKER READY", flush=True)
+    while not os.path.exists(os.environ["BENCH_GO_FILE"]):
+        time.sleep(0.002)
+    errors = []
+    queries, sql, _started = meter.snapshot()
+    calls = 0
+    try:
+        calls = dunning_run(worker=worker)["calls"]
+    except Exception as error:  # reported in the figures
+        errors.append(repr(error))
+    queries2, sql2, _ended = meter.snapshot()
+    report = {"ended": time.time(), "queries": queries2 - queries, "sql_s": sql2 - sql, "calls": calls}
+    print("WORKER DONE " + json.dumps({**report, "errors": errors}), flush=True)
 
 
 # --------------------------------------------------------------------------- main
 
-started = time.perf_counter()
-RESULTS["load"] = load_portfolio()
-RESULTS["load"]["seconds"] = round(time.perf_counter() - started, 1)
-print("loaded", json.dumps(RESULTS["load"]), flush=True)
-company = env.ref("base.main_company")
-if "refresh" in STEPS:
-    measure("refresh", refresh_run, ("cobranza_partner_profile", "cobranza_segment_change"))
-if "review" in STEPS:
-    company.cobranza_dunning_mode = "draft"
-    env.cr.commit()
-    measure("dunning_review", dunning_run, ("cobranza_dunning", "cobranza_dunning_line"))
-if "send" in STEPS:
-    email_only_policy()
-    company.cobranza_dunning_mode = "send"
-    new_day()
-    figures = measure("dunning_send", dunning_run, ("mail_mail", "cobranza_contact_log"))
-    sent = figures["created_mail_mail"] or 1
-    figures["ms_per_communication"] = round(figures["wall_s"] * 1000 / sent, 1)
-    figures["queries_per_communication"] = round(figures["queries"] / sent, 1)
-if "letters" in STEPS:
-    measure("letters", letters_step)
-if "credit" in STEPS:
-    measure("credit_check", credit_step)
-if "workers" in STEPS:
-    company.cobranza_dunning_mode = "draft"
-    env.cr.commit()
-    measure("dunning_two_workers", workers_step)
-print("BENCHMARK " + json.dumps(RESULTS))
-env.cr.rollback()
+
+def main():
+    started = time.perf_counter()
+    RESULTS["load"] = load_portfolio()
+    RESULTS["load"]["seconds"] = round(time.perf_counter() - started, 1)
+    print("loaded", json.dumps(RESULTS["load"]), flush=True)
+    company = env.ref("base.main_company")
+    if "refresh" in STEPS:
+        measure("refresh", refresh_run, ("cobranza_partner_profile", "cobranza_segment_change"))
+    if "review" in STEPS:
+        company.cobranza_dunning_mode = "draft"
+        env.cr.commit()
+        measure("dunning_review", dunning_run, ("cobranza_dunning", "cobranza_dunning_line"))
+    if "send" in STEPS:
+        email_only_policy()
+        company.cobranza_dunning_mode = "send"
+        new_day()
+        figures = measure("dunning_send", dunning_run, ("mail_mail", "cobranza_contact_log"))
+        sent = figures["created_mail_mail"] or 1
+        figures["ms_per_communication"] = round(figures["wall_s"] * 1000 / sent, 1)
+        figures["queries_per_communication"] = round(figures["queries"] / sent, 1)
+    if "letters" in STEPS:
+        measure("letters", letters_step)
+    if "credit" in STEPS:
+        measure("credit_check", credit_step)
+    if "workers" in STEPS:
+        company.cobranza_dunning_mode = "draft"
+        env.cr.commit()
+        processes_step("dunning_one_process", 1)
+        processes_step("dunning_two_workers", 2)
+    print("BENCHMARK " + json.dumps(RESULTS))
+    env.cr.rollback()
+
+
+if os.environ.get("BENCH_WORKER"):
+    worker_process(None if os.environ["BENCH_WORKER"] == "none" else int(os.environ["BENCH_WORKER"]))
+    env.cr.rollback()
+else:
+    main()

@@ -348,6 +348,31 @@ class CobranzaDunningRun(models.AbstractModel):
         return [row[0] for row in rows]
 
     @api.model
+    def _claim_current(self, table, query, limit, worker=None):
+        """``_claim``, for a scheduled call: (ids claimed, 0), or ([], n) when another run changed the n
+        rows claimed after this transaction began.
+
+        This transaction reads the database as it was when it began (REPEATABLE READ); another run
+        may have handled some of the rows since, committed and so released its claims: they look
+        still to do and free. Locking them finds out at once (PostgreSQL refuses to lock a row
+        changed after the snapshot), before any work is done twice only to be refused when written;
+        the next call, with a fresh view of the database, goes on.
+        """
+        ids = self._claim(query, limit, worker)
+        if not ids:
+            return ids, 0
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL("SELECT id FROM %s WHERE id = ANY(%s) FOR NO KEY UPDATE", SQL.identifier(table), ids),
+                    log_exceptions=False,
+                )
+        except pg_errors.SerializationFailure:
+            _logger.info("%s rows of %s were handled by another run meanwhile: left to the next call", len(ids), table)
+            return [], len(ids)
+        return ids, 0
+
+    @api.model
     def _worker_order(self, worker):
         """ORDER BY of a worker's claims: its own share first (ascending), then the others' from the
         far end (descending) — where the other worker gets last."""
@@ -374,9 +399,11 @@ class CobranzaDunningRun(models.AbstractModel):
 
     @api.model
     def _claim_profiles(self, today, limit, worker=None):
+        """(profiles claimed, how many were found handled by another run meanwhile): see _claim_current."""
         self.env["cobranza.partner.profile"].flush_model(["dunning_checked_on"])
         Profile = self.env["cobranza.partner.profile"].sudo()
-        return Profile.browse(self._claim(self._candidates_sql(today), limit, worker))
+        ids, stale = self._claim_current("cobranza_partner_profile", self._candidates_sql(today), limit, worker)
+        return Profile.browse(ids), stale
 
     @api.model
     def _count_candidates(self, today):
@@ -443,33 +470,42 @@ class CobranzaDunningRun(models.AbstractModel):
         Dunning = self.env["cobranza.dunning"].sudo()
         progress = self.env["ir.cron"]
         Dunning.flush_model(["action_state"])
-        pending = Dunning.browse(self._claim(self._pending_actions_sql(), batch_size, worker))
+        ids, stale = self._claim_current("cobranza_dunning", self._pending_actions_sql(), batch_size, worker)
+        pending = Dunning.browse(ids)
         if pending:
             pending._run_server_actions()
             remaining = self._count(self._pending_actions_sql()) + self._count_candidates(today)
             progress._notify_progress(done=len(pending), remaining=remaining + self._count(self._due_sql(now)))
             return Dunning.browse()
-        profiles = self._claim_profiles(today, batch_size, worker)
-        if not profiles:
+        profiles, stale_profiles = self._claim_profiles(today, batch_size, worker)
+        if not profiles and not stale_profiles:
             self.env["cobranza.profile.refresh"]._create_missing_profiles(limit=batch_size)
-            profiles = self._claim_profiles(today, batch_size, worker)
+            profiles, stale_profiles = self._claim_profiles(today, batch_size, worker)
+        stale += stale_profiles
         dunnings = self._run_for(profiles, today, deliver=False)
-        delivered = self._deliver_due(now, deadline, batch_size, worker)
+        delivered, stale_deliveries = self._deliver_due(now, deadline, batch_size, worker)
+        stale += stale_deliveries
         remaining = (
             self._count_candidates(today) + self._count(self._due_sql(now)) + self._count(self._pending_actions_sql())
         )
-        progress._notify_progress(done=len(profiles) + len(delivered), remaining=remaining)
+        # what another run handled meanwhile counts as done (it is), so that the framework calls
+        # again at once: that call sees the database afresh
+        progress._notify_progress(done=len(profiles) + len(delivered) + stale, remaining=max(remaining, bool(stale)))
         return dunnings | delivered
 
     @api.model
     def _deliver_due(self, now, deadline, batch_size, worker=None):
         """Deliver queued communications (claimed one batch at a time) until ``deadline`` — at least one
-        per call, so that every call makes progress whatever the budget."""
+        per call, so that every call makes progress whatever the budget. Returns (communications
+        attempted, how many claimed were found delivered by another run meanwhile: see _claim_current)."""
         Dunning = self.env["cobranza.dunning"].sudo()
         delivered = Dunning.browse()
         while not delivered or time.monotonic() < deadline:
             Dunning.flush_model(["state", "deferred_until"])
-            batch = Dunning.browse(self._claim(self._due_sql(now), batch_size, worker)) - delivered
+            ids, stale = self._claim_current("cobranza_dunning", self._due_sql(now), batch_size, worker)
+            if stale:
+                return delivered, stale
+            batch = Dunning.browse(ids) - delivered
             if not batch:
                 break
             # in chunks: e-mails are rendered together (one template compilation a chunk), and the
@@ -477,8 +513,8 @@ class CobranzaDunningRun(models.AbstractModel):
             for chunk in self._delivery_chunks(batch):
                 delivered |= chunk._deliver_each(now)
                 if time.monotonic() >= deadline:
-                    return delivered
-        return delivered
+                    return delivered, 0
+        return delivered, 0
 
     @api.model
     def _delivery_chunks(self, dunnings):

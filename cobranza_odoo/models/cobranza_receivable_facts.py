@@ -172,17 +172,24 @@ class CobranzaReceivableFacts(models.AbstractModel):
                   FROM res_partner
                  WHERE id = ANY(%(partners)s)
             ), receivable AS (
-                SELECT partner.commercial_partner_id AS partner_id,
-                       SUM(aml.amount_residual) AS balance,
-                       COALESCE(SUM(aml.amount_residual) FILTER (
-                           WHERE aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s), 0) AS overdue,
-                       MIN(%(due)s) FILTER (WHERE aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s)
-                           AS oldest_due
-                  FROM account_move_line aml
-                  JOIN res_partner partner ON partner.id = aml.partner_id
-                 WHERE %(open)s
-                   AND partner.commercial_partner_id IN (SELECT partner_id FROM requested)
-                   AND %(line_company)s
+                -- address by address through the covering partial index: the lines are summed
+                -- without visiting the table, whatever their number
+                SELECT partner.commercial_partner_id AS partner_id, SUM(lines.balance) AS balance,
+                       SUM(lines.overdue) AS overdue, MIN(lines.oldest_due) AS oldest_due
+                  FROM res_partner partner
+                 CROSS JOIN LATERAL (
+                    SELECT SUM(aml.amount_residual) AS balance,
+                           COALESCE(SUM(aml.amount_residual) FILTER (
+                               WHERE aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s), 0) AS overdue,
+                           MIN(%(due)s) FILTER (WHERE aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s)
+                               AS oldest_due
+                      FROM account_move_line aml
+                     WHERE aml.partner_id = partner.id
+                       AND %(open)s
+                       AND %(line_company)s
+                 ) lines
+                 WHERE partner.commercial_partner_id IN (SELECT partner_id FROM requested)
+                   AND lines.balance IS NOT NULL
                  GROUP BY partner.commercial_partner_id
             ), drafts AS (
                 -- draft customer invoices not created from sale orders (those count through their order)
@@ -247,7 +254,7 @@ class CobranzaReceivableFacts(models.AbstractModel):
              WHERE partner.id IN (SELECT partner_id FROM requested)
             """,
                 due=ledger.due_date("aml"),
-                open=ledger.open_receivable_line("aml"),
+                open=ledger.open_receivable_line_of_customers("aml", SQL("SELECT partner_id FROM requested")),
                 partners=partner_ids,
                 tolerance=scope.cobranza_tolerance_amount,
                 today=today,

@@ -1,5 +1,6 @@
 # pylint: disable=invalid-commit  # two real transactions must see each other's data: the test commits them
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import UserError
@@ -100,16 +101,46 @@ class TestDunningConcurrency(TransactionCase):
         wizard = collector_env["cobranza.dunning.run.wizard"].create({"partner_ids": [Command.set(partners.ids)]})
         wizard.action_create()
         collector_env.cr.commit()
-        # The scheduled batch sees the six customers as not handled yet (its snapshot is older).
+        # The scheduled batch sees the six customers as not handled yet (its snapshot is older): it
+        # finds out when it claims them, leaves them and hands over to a fresh call.
         progress = self._cron_call(cron_env)
         cron_env.cr.commit()
         self.assertGreater(progress.done, 0, "the call made progress: the framework calls it again at once")
+        self.assertEqual(self._communications()[1], 2, "the collector's two, nothing planned on a stale view")
+        progress = self._cron_call(self.envs[2])
+        self.envs[2].cr.commit()
+        self.assertEqual(progress.done, 4)
         partner_ids, count = self._communications()
         self.assertEqual(count, 6, "one communication per customer, none twice")
         self.assertEqual(partner_ids, sorted(self.data["partner_ids"]))
         # Nothing is left: the next call finds all six handled.
-        progress = self._cron_call(self.envs[2])
-        self.envs[2].cr.commit()
+        progress = self._cron_call(self.envs[1])
+        self.envs[1].cr.commit()
+        self.assertEqual((progress.done, progress.remaining), (0, 0))
+        self.assertEqual(self._communications()[1], 6)
+
+    @mute_logger("odoo.sql_db", "odoo.addons.cobranza_odoo.models.cobranza_dunning_run")
+    def test_a_call_older_than_the_other_workers_commit_does_not_plan_its_customers_again(self):
+        """The other cron thread handled the customers and committed after this call's transaction
+        began: to this call they look still to do and free, yet it finds out before planning them
+        (no work done twice only to be refused, customer by customer, when written) and hands over
+        to a fresh call at once."""
+        first_env, second_env, third_env = self.envs
+        second_env.cr.execute("SELECT 1")  # the second thread's call begins
+        self._cron_call(first_env, worker=0)
+        first_env.cr.commit()
+        self.assertEqual(self._communications()[1], 6)
+        Run = type(second_env["cobranza.dunning.run"])
+        with patch.object(Run, "_run_batch", autospec=True, side_effect=Run._run_batch) as run_batch:
+            progress = self._cron_call(second_env, worker=1)
+        second_env.cr.commit()
+        planned = [call.args[1] for call in run_batch.call_args_list if call.args[1]]
+        self.assertFalse(planned, "nobody planned a second time")
+        self.assertGreater(progress.done, 0, "counted as done: the framework calls again at once")
+        self.assertGreater(progress.remaining, 0)
+        self.assertEqual(self._communications()[1], 6)
+        progress = self._cron_call(third_env, worker=1)
+        third_env.cr.commit()
         self.assertEqual((progress.done, progress.remaining), (0, 0))
         self.assertEqual(self._communications()[1], 6)
 

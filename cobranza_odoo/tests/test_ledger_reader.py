@@ -106,6 +106,32 @@ class TestLedgerReader(CobranzaCommon):
         self.assertEqual(rows[2][header.index("Kind")], "Payment agreement")
         self.assertEqual(rows[2][header.index("Status")], "Draft")
 
+    def test_the_credit_check_owes_exactly_the_open_lines_of_the_worklist(self):
+        """The credit check reads the open lines its own way (address by address, in-payment invoices
+        looked up per customer): it must come to the same lines as the worklist."""
+        invoice = self._invoice(self.customer, 600.0, 55, term=self.term_two_installments)
+        self._invoice(self.customer_contact, 80.0, 40, term=self.term_30)
+        self._invoice(self.customer, 50.0, 5, move_type="out_refund")
+        paying = self._invoice(self.customer_contact, 70.0, 5, term=self.term_30)
+        self._set_in_payment(paying)
+        other_customer = self.env["res.partner"].create({"name": "Otra Ferretería", "is_company": True})
+        self._set_in_payment(self._invoice(other_customer, 30.0, 45, term=self.term_30))
+        flagged = self.env["account.move.line"].search(
+            [("cobranza_open_receivable", "=", True), ("partner_id", "child_of", self.customer.id)]
+        )
+        self.assertEqual(len(flagged), 4)  # two installments, the contact's invoice, the credit note
+        snapshot = self.env["cobranza.receivable.facts"]._credit_snapshot(
+            (self.customer_contact | other_customer).ids, self.env.company
+        )
+        facts = snapshot[self.customer.id].exposure
+        self.assertAlmostEqual(facts.receivable_balance, sum(flagged.mapped("amount_residual")))
+        self.assertAlmostEqual(facts.receivable_balance, 600.0 + 80.0 - 50.0)
+        # overdue: the first installment (due 25 days ago) and the contact's invoice (due 10 days ago)
+        self.assertAlmostEqual(facts.overdue_amount, 300.0 + 80.0)
+        self.assertEqual(facts.oldest_days_overdue, 25)
+        self.assertEqual(snapshot[self.customer.id].address_ids, (self.customer_contact.id,))
+        self.assertFalse(snapshot[other_customer.id].exposure.receivable_balance)
+
     def test_the_worklist_flag_and_the_facts_layer_agree_on_open_lines(self):
         invoice = self._invoice(self.customer, 600.0, 55, term=self.term_two_installments)
         refund = self._invoice(self.customer, 50.0, 5, move_type="out_refund")
