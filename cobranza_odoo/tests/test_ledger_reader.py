@@ -109,7 +109,7 @@ class TestLedgerReader(CobranzaCommon):
     def test_the_credit_check_owes_exactly_the_open_lines_of_the_worklist(self):
         """The credit check reads the open lines its own way (address by address, in-payment invoices
         looked up per customer): it must come to the same lines as the worklist."""
-        invoice = self._invoice(self.customer, 600.0, 55, term=self.term_two_installments)
+        self._invoice(self.customer, 600.0, 55, term=self.term_two_installments)
         self._invoice(self.customer_contact, 80.0, 40, term=self.term_30)
         self._invoice(self.customer, 50.0, 5, move_type="out_refund")
         paying = self._invoice(self.customer_contact, 70.0, 5, term=self.term_30)
