@@ -140,19 +140,7 @@ def main():
         try:
             env = dict(os.environ, PYTHONPATH=str(odoo_root))
             output = subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    "import sys, odoo.cli; sys.argv=['odoo']+sys.argv[1:]; odoo.cli.command.main()",
-                    "shell",
-                    "-d",
-                    dbname,
-                    "--addons-path",
-                    dev.addons_path(odoo_root),
-                    *pg.odoo_args(),
-                    "--no-http",
-                    "--log-level=warn",
-                ],
+                [*dev.odoo_shell_command(odoo_root, pg, dbname), "--log-level=warn"],
                 stdin=open(handle.name),
                 capture_output=True,
                 text=True,

@@ -41,19 +41,7 @@ def run_size(odoo_root, pg, customers, lines, steps, keep_db):
         )
         if rc:
             raise SystemExit(f"install failed ({rc})")
-        shell = [
-            sys.executable,
-            "-c",
-            "import sys, odoo.cli; sys.argv=['odoo']+sys.argv[1:]; odoo.cli.command.main()",
-            "shell",
-            "-d",
-            dbname,
-            "--addons-path",
-            dev.addons_path(odoo_root),
-            *pg.odoo_args(),
-            "--no-http",
-            "--log-level=warn",
-        ]
+        shell = [*dev.odoo_shell_command(odoo_root, pg, dbname), "--log-level=warn"]
         log = dev.LOCAL / "logs" / f"{dbname}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         env = dict(

@@ -542,8 +542,9 @@ def run_odoo(odoo_root, pg, args, log_file=None, timeout=ODOO_STEP_TIMEOUT):
     return returncode, data
 
 
-def odoo_shell(odoo_root, pg, dbname, script, log_file=None):
-    command = [
+def odoo_shell_command(odoo_root, pg, dbname):
+    """The command of an ``odoo shell`` on ``dbname`` (it runs the script given on its standard input)."""
+    return [
         sys.executable,
         "-c",
         "import sys, odoo.cli; sys.argv=['odoo']+sys.argv[1:]; odoo.cli.command.main()",
@@ -555,6 +556,10 @@ def odoo_shell(odoo_root, pg, dbname, script, log_file=None):
         *pg.odoo_args(),
         "--no-http",
     ]
+
+
+def odoo_shell(odoo_root, pg, dbname, script, log_file=None):
+    command = odoo_shell_command(odoo_root, pg, dbname)
     if log_file:
         command += ["--logfile", str(log_file)]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(odoo_root), os.environ.get("PYTHONPATH")])))
