@@ -7,6 +7,7 @@ from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 from openpyxl import load_workbook
 
+from ..models import ledger_fragments
 from .common import CobranzaCommon
 
 
@@ -131,6 +132,22 @@ class TestLedgerReader(CobranzaCommon):
         self.assertEqual(facts.oldest_days_overdue, 25)
         self.assertEqual(snapshot[self.customer.id].address_ids, (self.customer_contact.id,))
         self.assertFalse(snapshot[other_customer.id].exposure.receivable_balance)
+
+    def test_an_upgrade_replaces_the_open_line_index_by_the_covering_one(self):
+        cr = self.env.cr
+        cr.execute("DROP INDEX cobranza_open_line_partner_covering_index")
+        cr.execute(
+            "CREATE INDEX cobranza_open_line_partner_index ON account_move_line (partner_id) "
+            "WHERE parent_state = 'posted' AND NOT reconciled AND amount_residual != 0"
+        )
+        ledger_fragments.create_open_line_indexes(cr)  # what the journal items' init() runs on upgrade
+        cr.execute(
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE tablename = 'account_move_line' AND indexname LIKE 'cobranza_open_line%'"
+        )
+        ((name, definition),) = cr.fetchall()
+        self.assertEqual(name, "cobranza_open_line_partner_covering_index")
+        self.assertIn("INCLUDE (company_id, account_id, move_id, amount_residual, date_maturity, date)", definition)
 
     def test_the_worklist_flag_and_the_facts_layer_agree_on_open_lines(self):
         invoice = self._invoice(self.customer, 600.0, 55, term=self.term_two_installments)
