@@ -27,6 +27,9 @@ LETTERS_PER_CHUNK = 5
 WORKERS = 2
 # Namespace of the advisory locks that claim customers and communications (any fixed number).
 CLAIM_LOCK_NAMESPACE = 74_201
+# What locking the rows just claimed may meet: a row changed since this transaction began, or one another
+# transaction is writing (a deadlock with it is broken by PostgreSQL): the next call tries again.
+STALE_CLAIM_ERRORS = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected, pg_errors.LockNotAvailable)
 # Another transaction handled the same customer meanwhile: nothing is lost, the next call retries.
 CONCURRENCY_ERRORS = (
     pg_errors.SerializationFailure,
@@ -356,7 +359,9 @@ class CobranzaDunningRun(models.AbstractModel):
         may have handled some of the rows since, committed and so released its claims: they look
         still to do and free. Locking them finds out at once (PostgreSQL refuses to lock a row
         changed after the snapshot), before any work is done twice only to be refused when written;
-        the next call, with a fresh view of the database, goes on.
+        the next call, with a fresh view of the database, goes on. Another transaction writing one of
+        them (the daily refresh, a user) is waited for, and its commit ends the same way; a deadlock
+        with it, which PostgreSQL breaks, too.
         """
         ids = self._claim(query, limit, worker)
         if not ids:
@@ -367,8 +372,8 @@ class CobranzaDunningRun(models.AbstractModel):
                     SQL("SELECT id FROM %s WHERE id = ANY(%s) FOR NO KEY UPDATE", SQL.identifier(table), ids),
                     log_exceptions=False,
                 )
-        except pg_errors.SerializationFailure:
-            _logger.info("%s rows of %s were handled by another run meanwhile: left to the next call", len(ids), table)
+        except STALE_CLAIM_ERRORS as error:
+            _logger.info("%s rows of %s changed meanwhile, left to the next call: %s", len(ids), table, error)
             return [], len(ids)
         return ids, 0
 
