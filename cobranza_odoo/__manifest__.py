@@ -66,4 +66,5 @@
         ],
     },
     "images": ["static/description/icon.png"],
+    "uninstall_hook": "uninstall_hook",
 }

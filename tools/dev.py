@@ -792,6 +792,8 @@ def cmd_test(options):
             "env.cr.commit()\n"
             "module.invalidate_recordset()\n"
             "assert module.state == 'uninstalled', module.state\n"
+            "env.cr.execute(\"SELECT indexname FROM pg_indexes WHERE indexname LIKE 'cobranza%'\")\n"
+            "assert not env.cr.fetchall(), 'indexes left behind'\n"
             "print('UNINSTALLED-OK')\n",
             log_file=log,
         )

@@ -89,13 +89,30 @@ def open_receivable_line_of_customers(aml, customers):
 OPEN_LINE_INDEX_COLUMNS = ("company_id", "account_id", "move_id", "amount_residual", "date_maturity", "date")
 
 
+# The indexes this addon puts on Odoo's own tables (its own tables go with the addon).
+INDEXES_ON_ODOO_TABLES = (
+    "cobranza_open_line_partner_covering_index",
+    "cobranza_open_line_partner_index",  # earlier versions
+    "cobranza_in_payment_partner_index",
+    "cobranza_posted_invoice_partner_index",
+    "cobranza_draft_invoice_partner_index",
+)
+
+
+def drop_open_line_indexes(cr):
+    """Remove the indexes of ``create_open_line_indexes`` (when the addon is uninstalled: every write of a
+    journal item or invoice would keep paying for them)."""
+    for name in INDEXES_ON_ODOO_TABLES:
+        cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
+
+
 def create_open_line_indexes(cr):
     """Partial indexes for what the addon reads customer by customer: a customer's open lines (the
     credit check at every confirmation, a dunning batch, a statement), its posted invoices (their
     collection status, refreshed every day), its invoices in payment and its draft invoices. Their
     predicates repeat ``open_receivable_line``'s own words, so that PostgreSQL sees they apply."""
     # earlier versions made this index without the included columns: the covering one replaces it
-    cr.execute("DROP INDEX IF EXISTS cobranza_open_line_partner_index")
+    cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier("cobranza_open_line_partner_index")))
     cr.execute(
         SQL(
             "CREATE INDEX IF NOT EXISTS cobranza_open_line_partner_covering_index ON account_move_line "
