@@ -764,6 +764,8 @@ def cmd_test(options):
         summary.print()
         return 1 if summary.failed else 0
 
+    # a private cluster this command starts is stopped again at the end (one already running stays)
+    started_here = not os.environ.get("PGHOST") and private_pg_status() != "running"
     pg = get_postgres()
     for stale in [name for name, comment in pg.marked_databases().items() if comment.endswith("test database")]:
         pg.drop(stale)
@@ -839,6 +841,8 @@ def cmd_test(options):
                 pg.drop(name)
         else:
             say("Kept databases: " + ", ".join(created))
+        if started_here and not options.keep_db:
+            stop_private_pg()
     say(f"Logs: {logs}")
     summary.print()
     return 1 if summary.failed else 0
