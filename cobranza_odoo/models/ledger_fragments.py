@@ -73,7 +73,7 @@ def open_receivable_line_of_customers(aml, customers):
         "%s = ANY(ARRAY(SELECT account.id FROM account_account account WHERE account.account_type = %s)) "
         "AND %s = 'posted' AND NOT %s AND %s != 0 AND %s NOT IN ("
         "SELECT paying.id FROM account_move paying "
-        "WHERE paying.payment_state = 'in_payment' AND paying.commercial_partner_id IN (%s))",
+        "WHERE paying.payment_state = 'in_payment' AND paying.commercial_partner_id = ANY(ARRAY(%s)))",
         _column(aml, "account_id"),
         RECEIVABLE_ACCOUNT_TYPE,
         _column(aml, "parent_state"),
