@@ -51,37 +51,42 @@ def receivable_line(aml="aml"):
 def open_receivable_line(aml="aml"):
     """SQL: ``aml`` is an open receivable line today (see the module's docstring)."""
     return SQL(
-        "%s AND NOT %s AND %s != 0 AND NOT EXISTS ("
-        "SELECT 1 FROM account_move paying WHERE paying.id = %s AND paying.payment_state = 'in_payment')",
+        "%s AND NOT %s AND %s != 0 AND NOT EXISTS (SELECT 1 FROM account_move paying WHERE paying.id = %s AND %s)",
         receivable_line(aml),
         _column(aml, "reconciled"),
         _column(aml, "amount_residual"),
         _column(aml, "move_id"),
+        in_payment("paying"),
     )
 
 
-def open_receivable_line_of_customers(aml, customers):
+def open_receivable_line_of_customers(aml, invoices_in_payment):
     """SQL: ``aml`` is an open receivable line (the same decision as ``open_receivable_line``), worded
     for reading a few customers' lines one address at a time, as the credit check does at every
     confirmation: the receivable accounts as a list made once, and the *in payment* test against these
-    customers' own invoices in payment (a handful, through their partial index) instead of one look-up
-    per line. ``customers``: SQL of a set of commercial partner ids, which ``aml``'s partner belongs to.
+    customers' own entries in payment instead of one look-up per line. ``invoices_in_payment``: SQL
+    selecting the ids of the entries of ``aml``'s customer that are ``in_payment`` (a handful, through
+    their partial index).
 
     An invoice's receivable lines carry its commercial partner (Odoo computes their partner so), so the
-    invoices of these customers are the only ones whose lines can be theirs."""
+    invoices of the customer are the only ones whose lines can be theirs."""
     return SQL(
         "%s = ANY(ARRAY(SELECT account.id FROM account_account account WHERE account.account_type = %s)) "
-        "AND %s = 'posted' AND NOT %s AND %s != 0 AND %s NOT IN ("
-        "SELECT paying.id FROM account_move paying "
-        "WHERE paying.payment_state = 'in_payment' AND paying.commercial_partner_id = ANY(ARRAY(%s)))",
+        "AND %s = 'posted' AND NOT %s AND %s != 0 AND %s NOT IN (%s)",
         _column(aml, "account_id"),
         RECEIVABLE_ACCOUNT_TYPE,
         _column(aml, "parent_state"),
         _column(aml, "reconciled"),
         _column(aml, "amount_residual"),
         _column(aml, "move_id"),
-        customers,
+        invoices_in_payment,
     )
+
+
+def in_payment(move="move"):
+    """SQL: the entry ``move`` is *in payment*: paid by a payment not yet matched with the bank, so paid
+    for collections (see the module's docstring)."""
+    return SQL("%s = 'in_payment'", _column(move, "payment_state"))
 
 
 # What the credit check reads of an open line: kept in its index, so that summing a customer's
@@ -198,14 +203,15 @@ def payment_move_fields():
 # ---------------------------------------------------------------------------- companies
 
 
+def company_family_ids(company):
+    """SQL: SELECT the ids of ``company``'s root and branches."""
+    return SQL("SELECT family.id FROM res_company family WHERE family.parent_path LIKE %s", f"{company.root_id.id}/%")
+
+
 def company_family(company_column, company):
     """SQL: ``company_column`` (an SQL expression) is ``company``'s root or one of its branches."""
     # an array computed once per query (a handful of companies), not a look-up per row
-    return SQL(
-        "%s = ANY(ARRAY(SELECT family.id FROM res_company family WHERE family.parent_path LIKE %s))",
-        company_column,
-        f"{company.root_id.id}/%",
-    )
+    return SQL("%s = ANY(ARRAY(%s))", company_column, company_family_ids(company))
 
 
 def company_root(company_column):
