@@ -796,6 +796,12 @@ def cmd_test(options):
             "assert module.state == 'uninstalled', module.state\n"
             "env.cr.execute(\"SELECT indexname FROM pg_indexes WHERE indexname LIKE 'cobranza%'\")\n"
             "assert not env.cr.fetchall(), 'indexes left behind'\n"
+            "env.cr.execute(\"SELECT tgname FROM pg_trigger WHERE tgname LIKE 'cobranza%'\")\n"
+            "assert not env.cr.fetchall(), 'triggers left behind'\n"
+            "env.cr.execute(\"SELECT proname FROM pg_proc WHERE proname LIKE 'cobranza%'\")\n"
+            "assert not env.cr.fetchall(), 'functions left behind'\n"
+            "env.cr.execute(\"SELECT to_regclass('cobranza_open_balance_entry')\")\n"
+            "assert env.cr.fetchone()[0] is None, 'kept open balances left behind'\n"
             "print('UNINSTALLED-OK')\n",
             log_file=log,
         )

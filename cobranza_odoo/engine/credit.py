@@ -61,7 +61,7 @@ class CreditFacts:
     receivable_balance: float = 0.0
     draft_invoices: float = 0.0
     uninvoiced_orders: float = 0.0
-    overdue_amount: float = 0.0
+    overdue_amount: float | None = 0.0  # None: not read (it does not change the decision, only explains it)
     oldest_days_overdue: int = 0
     on_hold: bool = False
     hold_reason: str = ""
@@ -98,7 +98,7 @@ class CreditDecision:
     increase: float = 0.0
     available: float | None = None
     excess: float = 0.0
-    overdue_amount: float = 0.0
+    overdue_amount: float | None = 0.0  # None when the facts did not have it
     oldest_days_overdue: int = 0
     facts: CreditFacts = field(default_factory=CreditFacts, repr=False, compare=False)
 
@@ -183,7 +183,7 @@ def decide(facts, amount, today, action="block"):
         increase=increase_in_force(facts.increases, today) if limit is not None else 0.0,
         available=None if limit is None else round_money(limit - exposure_before, rounding),
         excess=excess,
-        overdue_amount=round_money(facts.overdue_amount, rounding),
+        overdue_amount=None if facts.overdue_amount is None else round_money(facts.overdue_amount, rounding),
         oldest_days_overdue=facts.oldest_days_overdue,
         facts=facts,
     )

@@ -45,6 +45,7 @@ class AccountMoveLine(models.Model):
     def init(self):
         super().init()
         ledger.create_open_line_indexes(self.env.cr)
+        ledger.create_open_balance_triggers(self.env.cr)
 
     @api.depends("account_id", "parent_state", "reconciled", "amount_residual", "move_id.payment_state")
     def _compute_cobranza_open_receivable(self):

@@ -40,23 +40,34 @@ class CobranzaCreditGate(models.AbstractModel):
         runs at every confirmation, and reading the address records costs the salesperson time.
         """
         decisions = {}
+        for company, documents in self.grouped(lambda document: document.company_id.root_id).items():
+            # read without the overdue amount (the same time whatever the customers' history); a decision
+            # with reasons (a stop, a warning) is explained with it, so it is then read in full
+            company_decisions = documents._cobranza_credit_decisions_in(company, detail=False)
+            if any(decision.reasons for decision in company_decisions.values()):
+                company_decisions = documents._cobranza_credit_decisions_in(company, detail=True)
+            decisions.update(company_decisions)
+        return decisions
+
+    def _cobranza_credit_decisions_in(self, company, detail):
+        """{document: engine decision} for these documents of ``company`` (a root company)."""
         Partner = self.env["res.partner"]
         exclude_moves = self.ids if self._name == "account.move" else ()
-        for company, documents in self.grouped(lambda document: document.company_id.root_id).items():
-            addresses = {document: document._cobranza_credit_address()._origin.id for document in documents}
-            by_customer = Partner.browse(set(addresses.values()))._cobranza_credit_facts_by_customer(
-                company, exclude_move_ids=exclude_moves
-            )
-            customer_of = {
-                address_id: partner_id
-                for partner_id, (_facts, address_ids) in by_customer.items()
-                for address_id in address_ids
-            }
-            running = defaultdict(float)
-            for document in documents:
-                partner_id = customer_of[addresses[document]]
-                running[partner_id] += document._cobranza_credit_amount()
-                decisions[document] = Partner._cobranza_decide(by_customer[partner_id][0], running[partner_id], company)
+        addresses = {document: document._cobranza_credit_address()._origin.id for document in self}
+        by_customer = Partner.browse(set(addresses.values()))._cobranza_credit_facts_by_customer(
+            company, exclude_move_ids=exclude_moves, detail=detail
+        )
+        customer_of = {
+            address_id: partner_id
+            for partner_id, (_facts, address_ids) in by_customer.items()
+            for address_id in address_ids
+        }
+        running = defaultdict(float)
+        decisions = {}
+        for document in self:
+            partner_id = customer_of[addresses[document]]
+            running[partner_id] += document._cobranza_credit_amount()
+            decisions[document] = Partner._cobranza_decide(by_customer[partner_id][0], running[partner_id], company)
         return decisions
 
     def _cobranza_credit_gate(self):

@@ -39,6 +39,8 @@ class CobranzaProfileRefresh(models.AbstractModel):
             # the day's first call: customers with receivables and no profile yet get one, all at once
             # (later in the day, posting an invoice creates its customer's profile)
             created = self._create_missing_profiles()
+            # the day's postings and payments left rows in the kept open balances: back to one an address
+            self.env["cobranza.receivable.facts"]._rebuild_open_balances()
             parameters.set_param("cobranza_odoo.profiles_completed_on", str(today))
         stale_domain = ["|", ("metrics_date", "=", False), ("metrics_date", "<", today)]
         batch = Profile.search(stale_domain, limit=batch_size, order="id")

@@ -32,7 +32,8 @@ class ExposureFacts(
     draft_invoices: draft customer invoices that do not come from sale orders;
     uninvoiced_orders: confirmed orders' total minus what posted invoices already cover
     (drafts created from an order are counted here, through their order, and only there);
-    overdue_amount / oldest_days_overdue: open amounts past due above the tolerance.
+    overdue_amount / oldest_days_overdue: open amounts past due above the tolerance (the amount is
+    None when the reading left it out: see ``_credit_snapshot``'s ``detail``).
     """
 
     @property
@@ -139,10 +140,16 @@ class CobranzaReceivableFacts(models.AbstractModel):
         return {partner_id: customer.exposure for partner_id, customer in snapshot.items()}
 
     @api.model
-    def _credit_snapshot(self, partner_ids, company, today=None, exclude_move_ids=()):
+    def _credit_snapshot(self, partner_ids, company, today=None, exclude_move_ids=(), detail=True):
         """{commercial partner id: CreditSnapshot} in one query: what the customer owes and will owe,
         what its credit is (limit, current increases, hold, segment), and which of ``partner_ids``
         (the customers or any of their addresses) belong to it.
+
+        ``detail=False`` is the credit check's own reading, the same whatever the customer's history:
+        the balance is the one PostgreSQL keeps per address (``ledger_fragments``, kept open
+        balances), the oldest overdue line is the first of the customer's lines by due date, and the
+        overdue amount, which needs every overdue line, is left out (None): the check reads it only to
+        explain a decision that stops or warns.
 
         One statement because the credit check runs inside every order confirmation: each query
         there is paid by a salesperson waiting at the screen. Planning it is most of its time, and
@@ -185,24 +192,7 @@ class CobranzaReceivableFacts(models.AbstractModel):
                    AND (%(in_payment)s OR (move.state = 'draft' AND move.move_type = 'out_invoice'))
                    AND move.company_id = ANY(ARRAY(SELECT id FROM family))
             ), receivable AS (
-                -- address by address through the covering partial index: the lines are summed
-                -- without visiting the table, whatever their number
-                SELECT addresses.partner_id, SUM(lines.balance) AS balance,
-                       SUM(lines.overdue) AS overdue, MIN(lines.oldest_due) AS oldest_due
-                  FROM addresses
-                 CROSS JOIN LATERAL (
-                    SELECT SUM(aml.amount_residual) AS balance,
-                           COALESCE(SUM(aml.amount_residual) FILTER (
-                               WHERE aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s), 0) AS overdue,
-                           MIN(%(due)s) FILTER (WHERE aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s)
-                               AS oldest_due
-                      FROM account_move_line aml
-                     WHERE aml.partner_id = addresses.id
-                       AND %(open)s
-                       AND aml.company_id = ANY(ARRAY(SELECT id FROM family))
-                 ) lines
-                 WHERE lines.balance IS NOT NULL
-                 GROUP BY addresses.partner_id
+                %(receivable)s
             ), drafts AS (
                 -- draft customer invoices not created from sale orders (those count through their order)
                 SELECT moves.partner_id, SUM(moves.amount_total_signed) AS amount
@@ -257,11 +247,9 @@ class CobranzaReceivableFacts(models.AbstractModel):
               LEFT JOIN cobranza_segment segment ON segment.id = profile.segment_id
              WHERE partner.id = ANY(ARRAY(SELECT partner_id FROM requested))
             """,
-                due=ledger.due_date("aml"),
-                open=ledger.open_receivable_line_of_customers("aml", SQL("SELECT id FROM moves WHERE in_payment")),
+                receivable=self._credit_receivable_sql(scope, today, detail),
                 in_payment=ledger.in_payment("move"),
                 partners=partner_ids,
-                tolerance=scope.cobranza_tolerance_amount,
                 today=today,
                 not_excluded=SQL("AND NOT (moves.id = ANY(%s))", list(exclude_move_ids)) if exclude_move_ids else SQL(),
                 family=ledger.company_family_ids(scope),
@@ -301,7 +289,7 @@ class CobranzaReceivableFacts(models.AbstractModel):
                 receivable_balance=balance or 0.0,
                 draft_invoices=drafts or 0.0,
                 uninvoiced_orders=uninvoiced,
-                overdue_amount=overdue or 0.0,
+                overdue_amount=(overdue or 0.0) if detail else None,
                 oldest_days_overdue=max(0, (today - oldest_due).days) if oldest_due else 0,
             )
             terms = CreditTerms(
@@ -317,6 +305,67 @@ class CobranzaReceivableFacts(models.AbstractModel):
             )
             result[partner_id] = CreditSnapshot(exposure, terms, tuple(address_ids))
         return result
+
+    @api.model
+    def _rebuild_open_balances(self):
+        """Rebuild the kept open balances from the ledger (once a day; see ``ledger_fragments``)."""
+        return ledger.rebuild_open_balances(self.env.cr)
+
+    @api.model
+    def _credit_receivable_sql(self, scope, today, detail):
+        """The body of ``_credit_snapshot``'s ``receivable`` CTE (per customer: balance, overdue,
+        oldest_due), reading the CTEs ``addresses``, ``family`` and ``moves`` (see there)."""
+        oldest_condition = SQL(
+            "aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s",
+            tolerance=scope.cobranza_tolerance_amount,
+            due=ledger.due_date("aml"),
+            today=today,
+        )
+        open_line = SQL(
+            "aml.partner_id = addresses.id AND %s AND aml.company_id = ANY(ARRAY(SELECT id FROM family))",
+            ledger.open_receivable_line_of_customers("aml", SQL("SELECT id FROM moves WHERE in_payment")),
+        )
+        if detail:
+            # address by address through the covering partial index: the lines are summed without
+            # visiting the table
+            return SQL(
+                """SELECT addresses.partner_id, SUM(lines.balance) AS balance,
+                          SUM(lines.overdue) AS overdue, MIN(lines.oldest_due) AS oldest_due
+                     FROM addresses
+                    CROSS JOIN LATERAL (
+                       SELECT SUM(aml.amount_residual) AS balance,
+                              COALESCE(SUM(aml.amount_residual) FILTER (WHERE %(oldest)s), 0) AS overdue,
+                              MIN(%(due)s) FILTER (WHERE %(oldest)s) AS oldest_due
+                         FROM account_move_line aml
+                        WHERE %(open)s
+                    ) lines
+                    WHERE lines.balance IS NOT NULL
+                    GROUP BY addresses.partner_id""",
+                oldest=oldest_condition,
+                due=ledger.due_date("aml"),
+                open=open_line,
+            )
+        # the kept balance of each address, and its first overdue line in the index's order (customer,
+        # due date): two index look-ups, however many lines are open
+        return SQL(
+            """SELECT addresses.partner_id, SUM(kept.balance) AS balance, NULL::numeric AS overdue,
+                      MIN(oldest.due) AS oldest_due
+                 FROM addresses
+                CROSS JOIN LATERAL (%(kept)s) kept(balance)
+                 LEFT JOIN LATERAL (
+                    SELECT %(due)s AS due
+                      FROM account_move_line aml
+                     WHERE %(open)s AND %(oldest)s
+                     ORDER BY %(due)s
+                     LIMIT 1
+                 ) oldest ON TRUE
+                WHERE kept.balance IS NOT NULL OR oldest.due IS NOT NULL
+                GROUP BY addresses.partner_id""",
+            kept=ledger.open_balance_of_addresses(SQL("addresses.id"), SQL("SELECT id FROM family")),
+            due=ledger.due_date("aml"),
+            open=open_line,
+            oldest=oldest_condition,
+        )
 
     @api.model
     def _payment_behaviour_lines(self, partner_ids, company, window_start):

@@ -32,7 +32,7 @@ RECEIVABLE_ACCOUNT_TYPE = "asset_receivable"
 
 
 def _column(alias, name):
-    return SQL.identifier(alias, name)
+    return SQL.identifier(alias, name) if alias else SQL.identifier(name)
 
 
 # ---------------------------------------------------------------------------- receivable lines
@@ -50,11 +50,18 @@ def receivable_line(aml="aml"):
 
 def open_receivable_line(aml="aml"):
     """SQL: ``aml`` is an open receivable line today (see the module's docstring)."""
+    return SQL("%s AND %s AND %s", receivable_line(aml), _unsettled(aml), _not_in_payment(aml))
+
+
+def _unsettled(aml):
+    """SQL: the journal item ``aml`` is not reconciled and still has a residual."""
+    return SQL("NOT %s AND %s != 0", _column(aml, "reconciled"), _column(aml, "amount_residual"))
+
+
+def _not_in_payment(aml):
+    """SQL: the entry of the journal item ``aml`` is not *in payment*."""
     return SQL(
-        "%s AND NOT %s AND %s != 0 AND NOT EXISTS (SELECT 1 FROM account_move paying WHERE paying.id = %s AND %s)",
-        receivable_line(aml),
-        _column(aml, "reconciled"),
-        _column(aml, "amount_residual"),
+        "NOT EXISTS (SELECT 1 FROM account_move paying WHERE paying.id = %s AND %s)",
         _column(aml, "move_id"),
         in_payment("paying"),
     )
@@ -96,8 +103,9 @@ OPEN_LINE_INDEX_COLUMNS = ("company_id", "account_id", "move_id", "amount_residu
 
 # The indexes this addon puts on Odoo's own tables (its own tables go with the addon).
 INDEXES_ON_ODOO_TABLES = (
-    "cobranza_open_line_partner_covering_index",
-    "cobranza_open_line_partner_index",  # earlier versions
+    "cobranza_open_line_partner_due_index",
+    "cobranza_open_line_partner_covering_index",  # earlier versions
+    "cobranza_open_line_partner_index",
     "cobranza_in_payment_partner_index",
     "cobranza_posted_invoice_partner_index",
     "cobranza_draft_invoice_partner_index",
@@ -116,12 +124,15 @@ def create_open_line_indexes(cr):
     credit check at every confirmation, a dunning batch, a statement), its posted invoices (their
     collection status, refreshed every day), its invoices in payment and its draft invoices. Their
     predicates repeat ``open_receivable_line``'s own words, so that PostgreSQL sees they apply."""
-    # earlier versions made this index without the included columns: the covering one replaces it
-    cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier("cobranza_open_line_partner_index")))
+    # earlier versions keyed this index by customer only (first without the included columns): the
+    # one keyed by customer and due date replaces them (the credit check reads the oldest line first)
+    for earlier in ("cobranza_open_line_partner_index", "cobranza_open_line_partner_covering_index"):
+        cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(earlier)))
     cr.execute(
         SQL(
-            "CREATE INDEX IF NOT EXISTS cobranza_open_line_partner_covering_index ON account_move_line "
-            "(partner_id) INCLUDE (%s) WHERE parent_state = 'posted' AND NOT reconciled AND amount_residual != 0",
+            "CREATE INDEX IF NOT EXISTS cobranza_open_line_partner_due_index ON account_move_line "
+            "(partner_id, (%s)) INCLUDE (%s) WHERE parent_state = 'posted' AND NOT reconciled AND amount_residual != 0",
+            due_date(None),
             SQL(", ").join(SQL.identifier(column) for column in OPEN_LINE_INDEX_COLUMNS),
         )
     )
@@ -145,6 +156,222 @@ def create_open_line_indexes(cr):
         "account_move",
         ["commercial_partner_id"],
         where="state = 'draft' AND move_type = 'out_invoice'",
+    )
+
+
+# ---------------------------------------------------------------------------- kept open balances
+#
+# The credit check runs inside every order confirmation, so what a customer owes cannot be summed
+# from its lines there: a customer with thousands of open invoices would make every confirmation
+# wait longer. PostgreSQL keeps it instead: triggers on journal items, entries and accounts add one
+# row (customer address, company, amount) to OPEN_BALANCE_TABLE for every change of a line's open
+# amount as ``open_receivable_line`` decides it, so the balance of an address is the sum of its
+# rows. Rows are only ever inserted by the triggers (no row a posting could wait for); the daily
+# refresh rebuilds the table from the ledger, which keeps it to about one row per address (and
+# would mend it if the triggers were ever bypassed).
+
+OPEN_BALANCE_TABLE = "cobranza_open_balance_entry"
+OPEN_BALANCE_FUNCTIONS = (
+    "cobranza_open_balance_of_line",
+    "cobranza_open_balance_of_move",
+    "cobranza_open_balance_of_account",
+)
+OPEN_BALANCE_TRIGGERS = (  # (trigger, table)
+    ("cobranza_open_balance_line_insert", "account_move_line"),
+    ("cobranza_open_balance_line_update", "account_move_line"),
+    ("cobranza_open_balance_line_delete", "account_move_line"),
+    ("cobranza_open_balance_move_update", "account_move"),
+    ("cobranza_open_balance_account_update", "account_account"),
+)
+# what decides a line's part in the balance (``open_receivable_line``): a change of another column
+# (the dunning level, a label) does not wake the trigger
+BALANCE_LINE_COLUMNS = (
+    "partner_id",
+    "company_id",
+    "account_id",
+    "move_id",
+    "parent_state",
+    "reconciled",
+    "amount_residual",
+)
+# an advisory lock key of its own: one rebuild at a time
+OPEN_BALANCE_REBUILD_LOCK = 4_177_920_181
+
+
+def _open_line_amount(line, source=None):
+    """SQL SELECT of what the journal item ``line`` (a trigger's NEW/OLD, or the alias of ``source``, SQL
+    naming account_move_line) adds to its address's open balance: its residual when it is an open
+    receivable line of a partner."""
+    return SQL(
+        "SELECT %(partner)s, %(company)s, %(residual)s %(from)s WHERE %(partner)s IS NOT NULL AND %(open)s",
+        partner=_column(line, "partner_id"),
+        company=_column(line, "company_id"),
+        residual=_column(line, "amount_residual"),
+        open=open_receivable_line(line),
+        **{"from": SQL("FROM %s", source) if source else SQL()},
+    )
+
+
+def create_open_balance_triggers(cr):
+    """Create (or replace, on upgrade) the table of kept open balances, its triggers, and fill it."""
+    cr.execute(
+        SQL(
+            "CREATE TABLE IF NOT EXISTS %(table)s (partner_id integer NOT NULL, company_id integer NOT NULL, "
+            "amount numeric NOT NULL)",
+            table=SQL.identifier(OPEN_BALANCE_TABLE),
+        )
+    )
+    cr.execute(
+        SQL(
+            "CREATE INDEX IF NOT EXISTS %s ON %s (partner_id) INCLUDE (company_id, amount)",
+            SQL.identifier(f"{OPEN_BALANCE_TABLE}_partner_index"),
+            SQL.identifier(OPEN_BALANCE_TABLE),
+        )
+    )
+    insert = SQL("INSERT INTO %s (partner_id, company_id, amount)", SQL.identifier(OPEN_BALANCE_TABLE))
+    # a line: out goes what it added before the change, in what it adds now (its entry's *in payment*
+    # state is the current one in both: a statement changes lines or entries, not both)
+    cr.execute(
+        SQL(
+            """CREATE OR REPLACE FUNCTION cobranza_open_balance_of_line() RETURNS trigger LANGUAGE plpgsql AS $body$
+            BEGIN
+                IF TG_OP <> 'INSERT' THEN
+                    %(insert)s
+                    SELECT partner_id, company_id, -residual FROM (%(old)s) was(partner_id, company_id, residual);
+                END IF;
+                IF TG_OP <> 'DELETE' THEN
+                    %(insert)s %(new)s;
+                END IF;
+                RETURN NULL;
+            END
+            $body$""",
+            insert=insert,
+            old=_open_line_amount("old"),
+            new=_open_line_amount("new"),
+        )
+    )
+    # an entry going in or out of payment: its open lines leave or rejoin the balance
+    cr.execute(
+        SQL(
+            """CREATE OR REPLACE FUNCTION cobranza_open_balance_of_move() RETURNS trigger LANGUAGE plpgsql AS $body$
+            BEGIN
+                %(insert)s
+                SELECT aml.partner_id, aml.company_id,
+                       CASE WHEN %(in_payment)s THEN -SUM(aml.amount_residual) ELSE SUM(aml.amount_residual) END
+                  FROM account_move_line aml
+                 WHERE aml.move_id = new.id AND aml.partner_id IS NOT NULL AND %(receivable)s AND %(unsettled)s
+                 GROUP BY aml.partner_id, aml.company_id;
+                RETURN NULL;
+            END
+            $body$""",
+            insert=insert,
+            in_payment=in_payment("new"),
+            receivable=receivable_line("aml"),
+            unsettled=_unsettled("aml"),
+        )
+    )
+    # an account becoming receivable or ceasing to be (rare): its open lines join or leave
+    cr.execute(
+        SQL(
+            """CREATE OR REPLACE FUNCTION cobranza_open_balance_of_account() RETURNS trigger LANGUAGE plpgsql AS $body$
+            BEGIN
+                %(insert)s
+                SELECT aml.partner_id, aml.company_id,
+                       CASE WHEN new.account_type = %(type)s THEN SUM(aml.amount_residual)
+                            ELSE -SUM(aml.amount_residual) END
+                  FROM account_move_line aml
+                 WHERE aml.account_id = new.id AND aml.partner_id IS NOT NULL AND aml.parent_state = 'posted'
+                   AND %(unsettled)s AND %(not_in_payment)s
+                 GROUP BY aml.partner_id, aml.company_id;
+                RETURN NULL;
+            END
+            $body$""",
+            insert=insert,
+            type=RECEIVABLE_ACCOUNT_TYPE,
+            unsettled=_unsettled("aml"),
+            not_in_payment=_not_in_payment("aml"),
+        )
+    )
+    line_columns = SQL(", ").join(SQL.identifier(column) for column in BALANCE_LINE_COLUMNS)
+    changed = SQL(" OR ").join(
+        SQL("old.%s IS DISTINCT FROM new.%s", SQL.identifier(column), SQL.identifier(column))
+        for column in BALANCE_LINE_COLUMNS
+    )
+    definitions = {
+        "cobranza_open_balance_line_insert": SQL(
+            "AFTER INSERT ON account_move_line FOR EACH ROW "
+            "WHEN (new.parent_state = 'posted' AND new.partner_id IS NOT NULL AND new.amount_residual != 0) "
+            "EXECUTE FUNCTION cobranza_open_balance_of_line()"
+        ),
+        "cobranza_open_balance_line_update": SQL(
+            "AFTER UPDATE OF %s ON account_move_line FOR EACH ROW WHEN (%s) "
+            "EXECUTE FUNCTION cobranza_open_balance_of_line()",
+            line_columns,
+            changed,
+        ),
+        "cobranza_open_balance_line_delete": SQL(
+            "AFTER DELETE ON account_move_line FOR EACH ROW "
+            "WHEN (old.parent_state = 'posted' AND old.partner_id IS NOT NULL AND old.amount_residual != 0) "
+            "EXECUTE FUNCTION cobranza_open_balance_of_line()"
+        ),
+        "cobranza_open_balance_move_update": SQL(
+            "AFTER UPDATE OF payment_state ON account_move FOR EACH ROW WHEN ((%s) IS DISTINCT FROM (%s)) "
+            "EXECUTE FUNCTION cobranza_open_balance_of_move()",
+            in_payment("old"),
+            in_payment("new"),
+        ),
+        "cobranza_open_balance_account_update": SQL(
+            "AFTER UPDATE OF account_type ON account_account FOR EACH ROW "
+            "WHEN ((old.account_type = %s) IS DISTINCT FROM (new.account_type = %s)) "
+            "EXECUTE FUNCTION cobranza_open_balance_of_account()",
+            RECEIVABLE_ACCOUNT_TYPE,
+            RECEIVABLE_ACCOUNT_TYPE,
+        ),
+    }
+    for trigger, table in OPEN_BALANCE_TRIGGERS:
+        cr.execute(SQL("DROP TRIGGER IF EXISTS %s ON %s", SQL.identifier(trigger), SQL.identifier(table)))
+        cr.execute(SQL("CREATE TRIGGER %s %s", SQL.identifier(trigger), definitions[trigger]))
+    rebuild_open_balances(cr)
+
+
+def rebuild_open_balances(cr):
+    """Replace the kept open balances by the ledger's, one row per address and company; False when another
+    transaction is rebuilding them (its result will stand)."""
+    cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", OPEN_BALANCE_REBUILD_LOCK))
+    if not cr.fetchone()[0]:
+        return False
+    # DELETE, not TRUNCATE: rows a concurrent posting adds are not seen here, and must stay
+    cr.execute(SQL("DELETE FROM %s", SQL.identifier(OPEN_BALANCE_TABLE)))
+    cr.execute(
+        SQL(
+            """INSERT INTO %(table)s (partner_id, company_id, amount)
+               SELECT partner_id, company_id, SUM(residual) FROM (%(lines)s) line(partner_id, company_id, residual)
+                GROUP BY partner_id, company_id HAVING SUM(residual) != 0""",
+            table=SQL.identifier(OPEN_BALANCE_TABLE),
+            lines=_open_line_amount("aml", SQL("account_move_line aml")),
+        )
+    )
+    return True
+
+
+def drop_open_balance_triggers(cr):
+    """Remove the triggers, functions and table of ``create_open_balance_triggers`` (uninstall: left
+    behind, every posting would fail on the missing table)."""
+    for trigger, table in OPEN_BALANCE_TRIGGERS:
+        cr.execute(SQL("DROP TRIGGER IF EXISTS %s ON %s", SQL.identifier(trigger), SQL.identifier(table)))
+    for function in OPEN_BALANCE_FUNCTIONS:
+        cr.execute(SQL("DROP FUNCTION IF EXISTS %s()", SQL.identifier(function)))
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(OPEN_BALANCE_TABLE)))
+
+
+def open_balance_of_addresses(addresses, family):
+    """SQL: the kept open balance of the address ``addresses`` (an SQL id expression) in the companies of
+    ``family`` (SQL selecting company ids): one index look-up, whatever the number of open lines."""
+    return SQL(
+        "SELECT SUM(entry.amount) FROM %s entry WHERE entry.partner_id = %s AND entry.company_id = ANY(ARRAY(%s))",
+        SQL.identifier(OPEN_BALANCE_TABLE),
+        addresses,
+        family,
     )
 
 

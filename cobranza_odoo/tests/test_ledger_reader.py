@@ -4,6 +4,7 @@ from io import BytesIO
 from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import tagged
+from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 from openpyxl import load_workbook
 
@@ -133,12 +134,16 @@ class TestLedgerReader(CobranzaCommon):
         self.assertEqual(snapshot[self.customer.id].address_ids, (self.customer_contact.id,))
         self.assertFalse(snapshot[other_customer.id].exposure.receivable_balance)
 
-    def test_an_upgrade_replaces_the_open_line_index_by_the_covering_one(self):
+    def test_an_upgrade_replaces_the_open_line_indexes_by_the_one_keyed_by_due_date(self):
         cr = self.env.cr
-        cr.execute("DROP INDEX cobranza_open_line_partner_covering_index")
+        cr.execute("DROP INDEX cobranza_open_line_partner_due_index")
         cr.execute(
             "CREATE INDEX cobranza_open_line_partner_index ON account_move_line (partner_id) "
             "WHERE parent_state = 'posted' AND NOT reconciled AND amount_residual != 0"
+        )
+        cr.execute(
+            "CREATE INDEX cobranza_open_line_partner_covering_index ON account_move_line (partner_id) "
+            "INCLUDE (company_id) WHERE parent_state = 'posted' AND NOT reconciled AND amount_residual != 0"
         )
         ledger_fragments.create_open_line_indexes(cr)  # what the journal items' init() runs on upgrade
         cr.execute(
@@ -146,8 +151,116 @@ class TestLedgerReader(CobranzaCommon):
             "WHERE tablename = 'account_move_line' AND indexname LIKE 'cobranza_open_line%'"
         )
         ((name, definition),) = cr.fetchall()
-        self.assertEqual(name, "cobranza_open_line_partner_covering_index")
+        self.assertEqual(name, "cobranza_open_line_partner_due_index")
+        self.assertIn("(partner_id, COALESCE(date_maturity, date))", definition)
         self.assertIn("INCLUDE (company_id, account_id, move_id, amount_residual, date_maturity, date)", definition)
+
+    # ------------------------------------------------------------------ kept open balances
+
+    def _kept_and_ledger_balances(self):
+        """({(address, company): kept balance}, {(address, company): sum of its open lines})."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            "SELECT partner_id, company_id, SUM(amount) FROM cobranza_open_balance_entry "
+            "GROUP BY partner_id, company_id HAVING SUM(amount) != 0"
+        )
+        kept = {(partner, company): round(float(amount), 2) for partner, company, amount in cr.fetchall()}
+        cr.execute(
+            SQL(
+                "SELECT aml.partner_id, aml.company_id, SUM(aml.amount_residual) FROM account_move_line aml "
+                "WHERE aml.partner_id IS NOT NULL AND %s GROUP BY aml.partner_id, aml.company_id "
+                "HAVING SUM(aml.amount_residual) != 0",
+                ledger_fragments.open_receivable_line("aml"),
+            )
+        )
+        lines = {(partner, company): round(float(amount), 2) for partner, company, amount in cr.fetchall()}
+        return kept, lines
+
+    def assertKeptBalancesFollowTheLedger(self, step):
+        kept, lines = self._kept_and_ledger_balances()
+        self.assertEqual(kept, lines, f"after {step}")
+
+    def test_the_kept_open_balances_follow_every_change_of_the_ledger(self):
+        """What the credit check reads instead of summing lines must be the sum of the lines, whatever
+        happened to them: posting, paying, in payment and back, credit notes, reset to draft, cancel,
+        deletion, another customer, a receivable account that stops being one."""
+        company = self.env.company
+        self.assertKeptBalancesFollowTheLedger("install")
+        key = (self.customer.id, company.id)
+        invoice = self._invoice(self.customer, 600.0, 55, term=self.term_two_installments)
+        self.assertKeptBalancesFollowTheLedger("posting")
+        self.assertEqual(self._kept_and_ledger_balances()[0][key], 600.0)
+        contact_invoice = self._invoice(self.customer_contact, 80.0, 40, term=self.term_30)
+        refund = self._invoice(self.customer, 50.0, 5, move_type="out_refund")
+        self.assertKeptBalancesFollowTheLedger("an address's invoice and a credit note")
+        self._pay(invoice, 250.0)
+        self.assertKeptBalancesFollowTheLedger("a partial payment")
+        # an invoice's receivable lines carry its commercial partner: the address's invoice counts there
+        self.assertEqual(self._kept_and_ledger_balances()[0][key], 600.0 + 80.0 - 50.0 - 250.0)
+        self._set_in_payment(contact_invoice)
+        self.assertKeptBalancesFollowTheLedger("an invoice in payment")
+        self.assertEqual(self._kept_and_ledger_balances()[0][key], 600.0 - 50.0 - 250.0)
+        self.env.cr.execute("UPDATE account_move SET payment_state = 'not_paid' WHERE id = %s", [contact_invoice.id])
+        self.assertKeptBalancesFollowTheLedger("a payment that did not reach the bank")
+        refund.button_draft()
+        self.assertKeptBalancesFollowTheLedger("a credit note reset to draft")
+        refund.button_cancel()
+        self.assertKeptBalancesFollowTheLedger("the credit note cancelled")
+        draft = self._invoice(self.customer, 45.0, 1, post=False)
+        draft.action_post()
+        draft.button_draft()
+        draft.unlink()
+        self.assertKeptBalancesFollowTheLedger("an invoice posted, reset and deleted")
+        self._pay(invoice, 350.0)
+        self.assertKeptBalancesFollowTheLedger("the invoice paid in full")
+        self.assertEqual(self._kept_and_ledger_balances()[0][key], 80.0)
+        other = self.env["res.partner"].create({"name": "Otra Ferretería", "is_company": True})
+        moved = self._invoice(other, 120.0, 10, term=self.term_30)
+        self.env.cr.execute(
+            "UPDATE account_move_line SET partner_id = %s WHERE move_id = %s", [self.customer.id, moved.id]
+        )
+        self.assertKeptBalancesFollowTheLedger("lines moved to another customer")
+        self.assertEqual(self._kept_and_ledger_balances()[0][key], 200.0)
+        receivable = moved.line_ids.account_id.filtered(lambda account: account.account_type == "asset_receivable")
+        self.env.cr.execute("UPDATE account_account SET account_type = 'asset_current' WHERE id = %s", receivable.ids)
+        self.assertKeptBalancesFollowTheLedger("the receivable account no longer receivable")
+        self.assertNotIn(key, self._kept_and_ledger_balances()[0])
+        self.env.cr.execute(
+            "UPDATE account_account SET account_type = 'asset_receivable' WHERE id = %s", receivable.ids
+        )
+        self.assertKeptBalancesFollowTheLedger("the account receivable again")
+        self.assertEqual(self._kept_and_ledger_balances()[0][key], 200.0)
+
+    def test_the_credit_check_reads_the_kept_balance_and_the_daily_refresh_rebuilds_it(self):
+        self._invoice(self.customer, 600.0, 55, term=self.term_two_installments)
+        self._invoice(self.customer_contact, 80.0, 40, term=self.term_30)
+        self._pay(self._invoice(self.customer, 100.0, 20, term=self.term_30), 40.0)
+        facts = self.env["cobranza.receivable.facts"]
+        full = facts._credit_snapshot(self.customer.ids, self.env.company)[self.customer.id].exposure
+        quick = facts._credit_snapshot(self.customer.ids, self.env.company, detail=False)[self.customer.id].exposure
+        self.assertAlmostEqual(quick.receivable_balance, 600.0 + 80.0 + 60.0)
+        self.assertAlmostEqual(quick.receivable_balance, full.receivable_balance)
+        self.assertEqual(quick.oldest_days_overdue, full.oldest_days_overdue)
+        self.assertEqual(quick.oldest_days_overdue, 25)
+        self.assertIsNone(quick.overdue_amount, "the quick reading does not sum the overdue lines")
+        # the quick reading is the kept balance: a row it did not see in the lines shows
+        self.env.cr.execute(
+            "INSERT INTO cobranza_open_balance_entry (partner_id, company_id, amount) VALUES (%s, %s, 1000)",
+            [self.customer_contact.id, self.env.company.id],
+        )
+        quick = facts._credit_snapshot(self.customer.ids, self.env.company, detail=False)[self.customer.id].exposure
+        self.assertAlmostEqual(quick.receivable_balance, 1740.0)
+        self.env.cr.execute("SELECT COUNT(*) FROM cobranza_open_balance_entry WHERE partner_id = %s", self.customer.ids)
+        self.assertGreater(self.env.cr.fetchone()[0], 1, "each posting and payment added a row")
+        # the day's first refresh rebuilds them from the ledger: one row an address, the lines' sum
+        self.env["ir.config_parameter"].sudo().set_param("cobranza_odoo.profiles_completed_on", "2000-01-01")
+        self.env["cobranza.profile.refresh"]._cron_refresh_customers()
+        self.assertKeptBalancesFollowTheLedger("the daily refresh")
+        self.env.cr.execute("SELECT COUNT(*) FROM cobranza_open_balance_entry WHERE partner_id = %s", self.customer.ids)
+        self.assertEqual(self.env.cr.fetchone()[0], 1)
+        quick = facts._credit_snapshot(self.customer.ids, self.env.company, detail=False)[self.customer.id].exposure
+        self.assertAlmostEqual(quick.receivable_balance, 740.0)
 
     def test_the_worklist_flag_and_the_facts_layer_agree_on_open_lines(self):
         invoice = self._invoice(self.customer, 600.0, 55, term=self.term_two_installments)
