@@ -126,6 +126,16 @@ def test_unknown_setting_and_bad_limits_are_refused():
     assert error.value.reason == "increase_ends_before_start"
 
 
+def test_an_overdue_amount_not_read_does_not_change_the_decision_and_stays_unknown():
+    """The credit check reads the overdue amount only to explain a stop or a warning."""
+    for amount in (500.0, 4_500.0):
+        read = credit.decide(facts(overdue_amount=1_200.0, oldest_days_overdue=40, hold_days=30), amount, TODAY)
+        unread = credit.decide(facts(overdue_amount=None, oldest_days_overdue=40, hold_days=30), amount, TODAY)
+        assert (unread.outcome, unread.codes, unread.exposure) == (read.outcome, read.codes, read.exposure)
+        assert read.overdue_amount == 1_200.0
+        assert unread.overdue_amount is None
+
+
 def test_zero_decimal_currency_compares_whole_pesos():
     cop = facts(base_limit=5_000_000.0, receivable_balance=4_999_999.0, rounding=1.0)
     assert credit.decide(cop, 1.0, TODAY).outcome == "allow"  # exactly the limit
