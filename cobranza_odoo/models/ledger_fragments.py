@@ -101,11 +101,13 @@ def in_payment(move="move"):
 OPEN_LINE_INDEX_COLUMNS = ("company_id", "account_id", "move_id", "amount_residual", "date_maturity", "date")
 
 
+# earlier versions of the open-line index (keyed by customer only; first without the included columns)
+EARLIER_OPEN_LINE_INDEXES = ("cobranza_open_line_partner_index", "cobranza_open_line_partner_covering_index")
+
 # The indexes this addon puts on Odoo's own tables (its own tables go with the addon).
 INDEXES_ON_ODOO_TABLES = (
     "cobranza_open_line_partner_due_index",
-    "cobranza_open_line_partner_covering_index",  # earlier versions
-    "cobranza_open_line_partner_index",
+    *EARLIER_OPEN_LINE_INDEXES,
     "cobranza_in_payment_partner_index",
     "cobranza_posted_invoice_partner_index",
     "cobranza_draft_invoice_partner_index",
@@ -124,9 +126,9 @@ def create_open_line_indexes(cr):
     credit check at every confirmation, a dunning batch, a statement), its posted invoices (their
     collection status, refreshed every day), its invoices in payment and its draft invoices. Their
     predicates repeat ``open_receivable_line``'s own words, so that PostgreSQL sees they apply."""
-    # earlier versions keyed this index by customer only (first without the included columns): the
-    # one keyed by customer and due date replaces them (the credit check reads the oldest line first)
-    for earlier in ("cobranza_open_line_partner_index", "cobranza_open_line_partner_covering_index"):
+    # the index keyed by customer and due date replaces the earlier ones (the credit check reads the
+    # oldest line first)
+    for earlier in EARLIER_OPEN_LINE_INDEXES:
         cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(earlier)))
     cr.execute(
         SQL(
@@ -212,6 +214,43 @@ def _open_line_amount(line, source=None):
     )
 
 
+_INSERT_BALANCE_ROW = SQL("INSERT INTO %s (partner_id, company_id, amount)", SQL.identifier(OPEN_BALANCE_TABLE))
+
+
+def _may_be_open(row):
+    """SQL: a trigger's row ``row`` (new/old) may be an open receivable line of a partner (the cheap test
+    of the trigger's WHEN clause; the function decides)."""
+    return SQL("%s.parent_state = 'posted' AND %s.partner_id IS NOT NULL AND %s.amount_residual != 0", *[SQL(row)] * 3)
+
+
+def _lines_joining_or_leaving(joining, lines):
+    """PL/pgSQL: the balance rows of the journal items ``lines`` (SQL condition on ``aml``), partners only,
+    that all join the open balance when ``joining`` (SQL condition) is true and leave it otherwise."""
+    return SQL(
+        """%(insert)s
+           SELECT aml.partner_id, aml.company_id,
+                  CASE WHEN %(joining)s THEN SUM(aml.amount_residual) ELSE -SUM(aml.amount_residual) END
+             FROM account_move_line aml
+            WHERE aml.partner_id IS NOT NULL AND %(lines)s
+            GROUP BY aml.partner_id, aml.company_id;""",
+        insert=_INSERT_BALANCE_ROW,
+        joining=joining,
+        lines=lines,
+    )
+
+
+def _create_trigger_function(cr, name, body):
+    """Create (or replace) the PL/pgSQL trigger function ``name`` running ``body`` after each row."""
+    cr.execute(
+        SQL(
+            "CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql "
+            "AS $body$ BEGIN %s RETURN NULL; END $body$",
+            SQL.identifier(name),
+            body,
+        )
+    )
+
+
 def create_open_balance_triggers(cr):
     """Create (or replace, on upgrade) the table of kept open balances, its triggers, and fill it."""
     cr.execute(
@@ -228,69 +267,45 @@ def create_open_balance_triggers(cr):
             SQL.identifier(OPEN_BALANCE_TABLE),
         )
     )
-    insert = SQL("INSERT INTO %s (partner_id, company_id, amount)", SQL.identifier(OPEN_BALANCE_TABLE))
     # a line: out goes what it added before the change, in what it adds now (its entry's *in payment*
     # state is the current one in both: a statement changes lines or entries, not both)
-    cr.execute(
+    _create_trigger_function(
+        cr,
+        "cobranza_open_balance_of_line",
         SQL(
-            """CREATE OR REPLACE FUNCTION cobranza_open_balance_of_line() RETURNS trigger LANGUAGE plpgsql AS $body$
-            BEGIN
-                IF TG_OP <> 'INSERT' THEN
-                    %(insert)s
-                    SELECT partner_id, company_id, -residual FROM (%(old)s) was(partner_id, company_id, residual);
-                END IF;
-                IF TG_OP <> 'DELETE' THEN
-                    %(insert)s %(new)s;
-                END IF;
-                RETURN NULL;
-            END
-            $body$""",
-            insert=insert,
+            """IF TG_OP <> 'INSERT' THEN
+                   %(insert)s
+                   SELECT partner_id, company_id, -residual FROM (%(old)s) was(partner_id, company_id, residual);
+               END IF;
+               IF TG_OP <> 'DELETE' THEN
+                   %(insert)s %(new)s;
+               END IF;""",
+            insert=_INSERT_BALANCE_ROW,
             old=_open_line_amount("old"),
             new=_open_line_amount("new"),
-        )
+        ),
     )
     # an entry going in or out of payment: its open lines leave or rejoin the balance
-    cr.execute(
-        SQL(
-            """CREATE OR REPLACE FUNCTION cobranza_open_balance_of_move() RETURNS trigger LANGUAGE plpgsql AS $body$
-            BEGIN
-                %(insert)s
-                SELECT aml.partner_id, aml.company_id,
-                       CASE WHEN %(in_payment)s THEN -SUM(aml.amount_residual) ELSE SUM(aml.amount_residual) END
-                  FROM account_move_line aml
-                 WHERE aml.move_id = new.id AND aml.partner_id IS NOT NULL AND %(receivable)s AND %(unsettled)s
-                 GROUP BY aml.partner_id, aml.company_id;
-                RETURN NULL;
-            END
-            $body$""",
-            insert=insert,
-            in_payment=in_payment("new"),
-            receivable=receivable_line("aml"),
-            unsettled=_unsettled("aml"),
-        )
+    _create_trigger_function(
+        cr,
+        "cobranza_open_balance_of_move",
+        _lines_joining_or_leaving(
+            SQL("(%s) IS NOT TRUE", in_payment("new")),
+            SQL("aml.move_id = new.id AND %s AND %s", receivable_line("aml"), _unsettled("aml")),
+        ),
     )
     # an account becoming receivable or ceasing to be (rare): its open lines join or leave
-    cr.execute(
-        SQL(
-            """CREATE OR REPLACE FUNCTION cobranza_open_balance_of_account() RETURNS trigger LANGUAGE plpgsql AS $body$
-            BEGIN
-                %(insert)s
-                SELECT aml.partner_id, aml.company_id,
-                       CASE WHEN new.account_type = %(type)s THEN SUM(aml.amount_residual)
-                            ELSE -SUM(aml.amount_residual) END
-                  FROM account_move_line aml
-                 WHERE aml.account_id = new.id AND aml.partner_id IS NOT NULL AND aml.parent_state = 'posted'
-                   AND %(unsettled)s AND %(not_in_payment)s
-                 GROUP BY aml.partner_id, aml.company_id;
-                RETURN NULL;
-            END
-            $body$""",
-            insert=insert,
-            type=RECEIVABLE_ACCOUNT_TYPE,
-            unsettled=_unsettled("aml"),
-            not_in_payment=_not_in_payment("aml"),
-        )
+    _create_trigger_function(
+        cr,
+        "cobranza_open_balance_of_account",
+        _lines_joining_or_leaving(
+            SQL("new.account_type = %s", RECEIVABLE_ACCOUNT_TYPE),
+            SQL(
+                "aml.account_id = new.id AND aml.parent_state = 'posted' AND %s AND %s",
+                _unsettled("aml"),
+                _not_in_payment("aml"),
+            ),
+        ),
     )
     line_columns = SQL(", ").join(SQL.identifier(column) for column in BALANCE_LINE_COLUMNS)
     changed = SQL(" OR ").join(
@@ -299,9 +314,8 @@ def create_open_balance_triggers(cr):
     )
     definitions = {
         "cobranza_open_balance_line_insert": SQL(
-            "AFTER INSERT ON account_move_line FOR EACH ROW "
-            "WHEN (new.parent_state = 'posted' AND new.partner_id IS NOT NULL AND new.amount_residual != 0) "
-            "EXECUTE FUNCTION cobranza_open_balance_of_line()"
+            "AFTER INSERT ON account_move_line FOR EACH ROW WHEN (%s) EXECUTE FUNCTION cobranza_open_balance_of_line()",
+            _may_be_open("new"),
         ),
         "cobranza_open_balance_line_update": SQL(
             "AFTER UPDATE OF %s ON account_move_line FOR EACH ROW WHEN (%s) "
@@ -310,9 +324,8 @@ def create_open_balance_triggers(cr):
             changed,
         ),
         "cobranza_open_balance_line_delete": SQL(
-            "AFTER DELETE ON account_move_line FOR EACH ROW "
-            "WHEN (old.parent_state = 'posted' AND old.partner_id IS NOT NULL AND old.amount_residual != 0) "
-            "EXECUTE FUNCTION cobranza_open_balance_of_line()"
+            "AFTER DELETE ON account_move_line FOR EACH ROW WHEN (%s) EXECUTE FUNCTION cobranza_open_balance_of_line()",
+            _may_be_open("old"),
         ),
         "cobranza_open_balance_move_update": SQL(
             "AFTER UPDATE OF payment_state ON account_move FOR EACH ROW WHEN ((%s) IS DISTINCT FROM (%s)) "
@@ -344,10 +357,10 @@ def rebuild_open_balances(cr):
     cr.execute(SQL("DELETE FROM %s", SQL.identifier(OPEN_BALANCE_TABLE)))
     cr.execute(
         SQL(
-            """INSERT INTO %(table)s (partner_id, company_id, amount)
+            """%(insert)s
                SELECT partner_id, company_id, SUM(residual) FROM (%(lines)s) line(partner_id, company_id, residual)
                 GROUP BY partner_id, company_id HAVING SUM(residual) != 0""",
-            table=SQL.identifier(OPEN_BALANCE_TABLE),
+            insert=_INSERT_BALANCE_ROW,
             lines=_open_line_amount("aml", SQL("account_move_line aml")),
         )
     )
