@@ -5,6 +5,7 @@ from odoo.tools import SQL
 
 from ..engine import aging, credit, payment_behaviour
 from . import ledger_fragments as ledger
+from . import planned_once
 
 OpenReceivable = namedtuple("OpenReceivable", "line_id move_id partner_id date_maturity residual")
 DunningLineFacts = namedtuple(
@@ -39,6 +40,37 @@ class ExposureFacts(
     @property
     def exposure(self):
         return credit.exposure(self.receivable_balance, self.draft_invoices, self.uninvoiced_orders)
+
+
+# The credit check's quick reading (``_credit_snapshot``), as a function PostgreSQL plans once per
+# connection: its arguments, and the columns of its rows.
+CREDIT_READING = planned_once.PlannedOnce(
+    "credit_reading",
+    arguments=(
+        ("partners", "integer[]"),
+        ("scope", "integer"),
+        ("family", "text"),
+        ("today", "date"),
+        ("tolerance", "numeric"),
+        ("exclude", "integer[]"),
+        ("limit_fallback", "double precision"),
+    ),
+    columns=(
+        ("partner_id", "integer"),
+        ("balance", "numeric"),
+        ("overdue", "numeric"),
+        ("oldest_due", "date"),
+        ("drafts", "numeric"),
+        ("orders", "json"),
+        ("credit_limit", "double precision"),
+        ("increases", "json"),
+        ("on_hold", "boolean"),
+        ("hold_reason", "text"),
+        ("hold_days", "integer"),
+        ("segment_action", "text"),
+        ("address_ids", "integer[]"),
+    ),
+)
 
 
 CreditTerms = namedtuple("CreditTerms", "limit increases on_hold hold_reason hold_days segment_action")
@@ -139,6 +171,11 @@ class CobranzaReceivableFacts(models.AbstractModel):
         snapshot = self._credit_snapshot(partner_ids, company, today, exclude_move_ids)
         return {partner_id: customer.exposure for partner_id, customer in snapshot.items()}
 
+    def init(self):
+        super().init()
+        # the credit check's quick reading, planned once per connection (see planned_once)
+        CREDIT_READING.create(self.env.cr, self._credit_reading_sql(CREDIT_READING.parameters(), detail=False))
+
     @api.model
     def _credit_snapshot(self, partner_ids, company, today=None, exclude_move_ids=(), detail=True):
         """{commercial partner id: CreditSnapshot} in one query: what the customer owes and will owe,
@@ -149,114 +186,37 @@ class CobranzaReceivableFacts(models.AbstractModel):
         the balance is the one PostgreSQL keeps per address (``ledger_fragments``, kept open
         balances), the oldest overdue line is the first of the customer's lines by due date, and the
         overdue amount, which needs every overdue line, is left out (None): the check reads it only to
-        explain a decision that stops or warns.
-
-        One statement because the credit check runs inside every order confirmation: each query
-        there is paid by a salesperson waiting at the screen. Planning it is most of its time, and
-        PostgreSQL plans each table a query names against all its indexes (Odoo's invoices have
-        thirty): so the company family, the customers' addresses and their invoices in payment or
-        in draft are read once each (materialized) and reused; the customers are given to each part
-        as an array (planned as one value, not as one more join); each order's invoiced amount is
-        looked up beside it (LATERAL).
+        explain a decision that stops or warns. It runs as a function PostgreSQL planned once for the
+        connection (``planned_once``): planning the statement took longer than running it.
         """
         if not partner_ids:
             return {}
         today = today or fields.Date.context_today(self)
         scope = self._scope_company(company)
-        partner_ids = list(partner_ids)
         self._flush_for_facts()  # journal items and entries in full
-        self.env["sale.order"].flush_model(["state", "partner_invoice_id", "company_id", "amount_total", "currency_id"])
+        self.env["sale.order"].flush_model(
+            ["state", "invoice_status", "partner_invoice_id", "company_id", "amount_total", "currency_id"]
+        )
         self.env["cobranza.segment"].flush_model(["hold_days", "credit_action"])
         self.env["cobranza.credit.increase"].flush_model(["partner_id", "company_id", "amount", "date_from", "date_to"])
-        Partner = self.env["res.partner"].with_company(scope).sudo()
-        rows = self.env.execute_query(
-            SQL(
-                """
-            WITH requested AS MATERIALIZED (
-                SELECT id AS address_id, commercial_partner_id AS partner_id
-                  FROM res_partner
-                 WHERE id = ANY(%(partners)s)
-            ), family AS MATERIALIZED (
-                %(family)s
-            ), addresses AS MATERIALIZED (
-                -- the customers and all their addresses: lines and orders may name any of them
-                SELECT id, commercial_partner_id AS partner_id
-                  FROM res_partner
-                 WHERE commercial_partner_id = ANY(ARRAY(SELECT partner_id FROM requested))
-            ), moves AS MATERIALIZED (
-                -- the customers' invoices in payment and their draft invoices, in one look-up
-                SELECT move.id, move.commercial_partner_id AS partner_id, move.state,
-                       move.amount_total_signed, %(in_payment)s AS in_payment
-                  FROM account_move move
-                 WHERE move.commercial_partner_id = ANY(ARRAY(SELECT partner_id FROM requested))
-                   AND (%(in_payment)s OR (move.state = 'draft' AND move.move_type = 'out_invoice'))
-                   AND move.company_id = ANY(ARRAY(SELECT id FROM family))
-            ), receivable AS (
-                %(receivable)s
-            ), drafts AS (
-                -- draft customer invoices not created from sale orders (those count through their order)
-                SELECT moves.partner_id, SUM(moves.amount_total_signed) AS amount
-                  FROM moves
-                 WHERE moves.state = 'draft'
-                   %(not_excluded)s
-                   AND NOT EXISTS (
-                       SELECT 1
-                         FROM account_move_line line
-                         JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = line.id
-                        WHERE line.move_id = moves.id)
-                 GROUP BY moves.partner_id
-            ), orders AS (
-                -- per confirmed order, its total less what posted invoices net of credit notes
-                -- cover, whatever the invoicing policy
-                SELECT addresses.partner_id, so.currency_id,
-                       SUM(GREATEST(so.amount_total - COALESCE(invoiced.amount, 0), 0)) AS amount
-                  FROM sale_order so
-                  JOIN addresses ON addresses.id = so.partner_invoice_id
-                  LEFT JOIN LATERAL (
-                      SELECT SUM(CASE WHEN move.move_type = 'out_refund' THEN -line.price_total
-                                      ELSE line.price_total END) AS amount
-                        FROM sale_order_line sol
-                        JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
-                        JOIN account_move_line line ON line.id = rel.invoice_line_id
-                        JOIN account_move move ON move.id = line.move_id
-                       WHERE sol.order_id = so.id
-                         AND move.state = 'posted'
-                  ) invoiced ON TRUE
-                 WHERE so.state = 'sale'
-                   AND so.company_id = ANY(ARRAY(SELECT id FROM family))
-                 GROUP BY addresses.partner_id, so.currency_id
-            )
-            SELECT partner.id,
-                   receivable.balance, receivable.overdue, receivable.oldest_due,
-                   drafts.amount,
-                   (SELECT json_agg(json_build_array(orders.currency_id, orders.amount))
-                      FROM orders WHERE orders.partner_id = partner.id),
-                   %(credit_limit)s,
-                   (SELECT json_agg(json_build_array(increase.amount, increase.date_from, increase.date_to))
-                      FROM cobranza_credit_increase increase
-                     WHERE increase.partner_id = partner.id
-                       AND increase.company_id = %(scope)s
-                       AND increase.date_to >= %(today)s),
-                   profile.credit_hold, profile.credit_hold_reason, segment.hold_days, segment.credit_action,
-                   (SELECT array_agg(requested.address_id) FROM requested WHERE requested.partner_id = partner.id)
-              FROM res_partner partner
-              LEFT JOIN receivable ON receivable.partner_id = partner.id
-              LEFT JOIN drafts ON drafts.partner_id = partner.id
-              LEFT JOIN cobranza_partner_profile profile
-                     ON profile.partner_id = partner.id AND profile.company_id = %(scope)s
-              LEFT JOIN cobranza_segment segment ON segment.id = profile.segment_id
-             WHERE partner.id = ANY(ARRAY(SELECT partner_id FROM requested))
-            """,
-                receivable=self._credit_receivable_sql(scope, today, detail),
-                in_payment=ledger.in_payment("move"),
-                partners=partner_ids,
-                today=today,
-                not_excluded=SQL("AND NOT (moves.id = ANY(%s))", list(exclude_move_ids)) if exclude_move_ids else SQL(),
-                family=ledger.company_family_ids(scope),
-                credit_limit=Partner._field_to_sql("partner", "credit_limit"),
-                scope=scope.id,
-            )
-        )
+        values = {
+            "partners": list(partner_ids),
+            "scope": scope.id,
+            "family": ledger.company_family_pattern(scope),
+            "today": today,
+            "tolerance": scope.cobranza_tolerance_amount,
+            "exclude": list(exclude_move_ids),
+            # a limit nobody set for the company is Odoo's default for it (company-dependent field)
+            "limit_fallback": self.env["res.partner"]
+            ._fields["credit_limit"]
+            .get_company_dependent_fallback(self.env["res.partner"].with_company(scope))
+            or 0.0,
+        }
+        function = None if detail else self._credit_reading_function()
+        if function:
+            query = CREDIT_READING.call(function, values)
+        else:
+            query = self._credit_reading_sql(CREDIT_READING.literals(values), detail)
         company_currency = scope.currency_id
         rates = {}  # one rate look-up per foreign currency, not per customer
         result = {}
@@ -274,7 +234,7 @@ class CobranzaReceivableFacts(models.AbstractModel):
             hold_days,
             segment_action,
             address_ids,
-        ) in rows:
+        ) in self.env.execute_query(query):
             uninvoiced = 0.0
             for currency_id, amount in orders or ():
                 if currency_id not in rates:
@@ -307,19 +267,141 @@ class CobranzaReceivableFacts(models.AbstractModel):
         return result
 
     @api.model
+    def _credit_reading_function(self):
+        """The name of the quick reading's function when the database has it, else None (the addon's
+        code is newer than its last upgrade: the statement is then sent as it is)."""
+        cr = self.env.cr
+        name = CREDIT_READING.name(cr, lambda: self._credit_reading_sql(CREDIT_READING.parameters(), detail=False))
+        return name if CREDIT_READING.ready(cr, name) else None
+
+    @api.model
+    def _credit_reading_sql(self, value, detail):
+        """The statement of ``_credit_snapshot``: ``value`` is {argument of CREDIT_READING: SQL} (the
+        function's parameters, or literal values).
+
+        One statement because the credit check runs inside every order confirmation: each query
+        there is paid by a salesperson waiting at the screen. PostgreSQL plans each table a query
+        names against all its indexes (Odoo's invoices have thirty): so the company family, the
+        customers' addresses and their invoices in payment or in draft are read once each
+        (materialized) and reused; the customers are given to each part as an array (planned as one
+        value, not as one more join); each order's invoiced amount is looked up beside it (LATERAL).
+        """
+        return SQL(
+            """
+            WITH requested AS MATERIALIZED (
+                SELECT id AS address_id, commercial_partner_id AS partner_id
+                  FROM res_partner
+                 WHERE id = ANY(%(partners)s)
+            ), family AS MATERIALIZED (
+                %(family)s
+            ), addresses AS MATERIALIZED (
+                -- the customers and all their addresses: lines and orders may name any of them
+                SELECT id, commercial_partner_id AS partner_id
+                  FROM res_partner
+                 WHERE commercial_partner_id = ANY(ARRAY(SELECT partner_id FROM requested))
+            ), moves AS MATERIALIZED (
+                -- the customers' invoices in payment and their draft invoices, in one look-up
+                SELECT move.id, move.commercial_partner_id AS partner_id, move.state,
+                       move.amount_total_signed, %(in_payment)s AS in_payment
+                  FROM account_move move
+                 WHERE move.commercial_partner_id = ANY(ARRAY(SELECT partner_id FROM requested))
+                   AND (%(in_payment)s OR (move.state = 'draft' AND move.move_type = 'out_invoice'))
+                   AND move.company_id = ANY(ARRAY(SELECT id FROM family))
+            ), receivable AS (
+                %(receivable)s
+            ), order_drafts AS MATERIALIZED (
+                -- the customers' draft invoices created from sale orders, and their orders
+                SELECT DISTINCT moves.id AS move_id, sol.order_id
+                  FROM moves
+                  JOIN account_move_line line ON line.move_id = moves.id
+                  JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = line.id
+                  JOIN sale_order_line sol ON sol.id = rel.order_line_id
+                 WHERE moves.state = 'draft'
+            ), drafts AS (
+                -- draft customer invoices not created from sale orders (those count through their order)
+                SELECT moves.partner_id, SUM(moves.amount_total_signed) AS amount
+                  FROM moves
+                 WHERE moves.state = 'draft'
+                   AND NOT (moves.id = ANY(%(exclude)s))
+                   AND moves.id NOT IN (SELECT move_id FROM order_drafts)
+                 GROUP BY moves.partner_id
+            ), pending_orders AS (
+                -- the confirmed orders that may still add something: those Odoo has not marked fully
+                -- invoiced (through a partial index: a customer's invoiced orders are never read), and
+                -- those a draft invoice marks so (a draft is not an invoice yet)
+                SELECT so.id
+                  FROM sale_order so
+                  JOIN addresses ON addresses.id = so.partner_invoice_id
+                 WHERE %(to_invoice)s
+                 UNION
+                SELECT order_id FROM order_drafts
+            ), orders AS (
+                -- per confirmed order, its total less what posted invoices net of credit notes
+                -- cover, whatever the invoicing policy
+                SELECT addresses.partner_id, so.currency_id,
+                       SUM(GREATEST(so.amount_total - COALESCE(invoiced.amount, 0), 0)) AS amount
+                  FROM pending_orders
+                  JOIN sale_order so ON so.id = pending_orders.id
+                  JOIN addresses ON addresses.id = so.partner_invoice_id
+                  LEFT JOIN LATERAL (
+                      SELECT SUM(CASE WHEN move.move_type = 'out_refund' THEN -line.price_total
+                                      ELSE line.price_total END) AS amount
+                        FROM sale_order_line sol
+                        JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
+                        JOIN account_move_line line ON line.id = rel.invoice_line_id
+                        JOIN account_move move ON move.id = line.move_id
+                       WHERE sol.order_id = so.id
+                         AND move.state = 'posted'
+                  ) invoiced ON TRUE
+                 WHERE so.state = 'sale'
+                   AND so.company_id = ANY(ARRAY(SELECT id FROM family))
+                 GROUP BY addresses.partner_id, so.currency_id
+            )
+            SELECT partner.id::integer,
+                   receivable.balance::numeric, receivable.overdue::numeric, receivable.oldest_due::date,
+                   drafts.amount::numeric,
+                   (SELECT json_agg(json_build_array(orders.currency_id, orders.amount))
+                      FROM orders WHERE orders.partner_id = partner.id),
+                   -- Odoo 18 keeps a company-dependent value as {"company id": value}
+                   (COALESCE(partner.credit_limit -> (%(scope)s)::text, to_jsonb(%(limit_fallback)s)) ->> 0)
+                       ::double precision,
+                   (SELECT json_agg(json_build_array(increase.amount, increase.date_from, increase.date_to))
+                      FROM cobranza_credit_increase increase
+                     WHERE increase.partner_id = partner.id
+                       AND increase.company_id = %(scope)s
+                       AND increase.date_to >= %(today)s),
+                   profile.credit_hold::boolean, profile.credit_hold_reason::text, segment.hold_days::integer,
+                   segment.credit_action::text,
+                   (SELECT array_agg(requested.address_id) FROM requested WHERE requested.partner_id = partner.id)
+              FROM res_partner partner
+              LEFT JOIN receivable ON receivable.partner_id = partner.id
+              LEFT JOIN drafts ON drafts.partner_id = partner.id
+              LEFT JOIN cobranza_partner_profile profile
+                     ON profile.partner_id = partner.id AND profile.company_id = %(scope)s
+              LEFT JOIN cobranza_segment segment ON segment.id = profile.segment_id
+             WHERE partner.id = ANY(ARRAY(SELECT partner_id FROM requested))
+            """,
+            receivable=self._credit_receivable_sql(value, detail),
+            in_payment=ledger.in_payment("move"),
+            to_invoice=ledger.order_to_invoice("so"),
+            family=ledger.company_family_ids_like(value["family"]),
+            **{name: value[name] for name in ("partners", "scope", "today", "exclude", "limit_fallback")},
+        )
+
+    @api.model
     def _rebuild_open_balances(self):
         """Rebuild the kept open balances from the ledger (once a day; see ``ledger_fragments``)."""
         return ledger.rebuild_open_balances(self.env.cr)
 
     @api.model
-    def _credit_receivable_sql(self, scope, today, detail):
+    def _credit_receivable_sql(self, value, detail):
         """The body of ``_credit_snapshot``'s ``receivable`` CTE (per customer: balance, overdue,
         oldest_due), reading the CTEs ``addresses``, ``family`` and ``moves`` (see there)."""
         oldest_condition = SQL(
             "aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s",
-            tolerance=scope.cobranza_tolerance_amount,
+            tolerance=value["tolerance"],
             due=ledger.due_date("aml"),
-            today=today,
+            today=value["today"],
         )
         open_line = SQL(
             "aml.partner_id = addresses.id AND %s AND aml.company_id = ANY(ARRAY(SELECT id FROM family))",

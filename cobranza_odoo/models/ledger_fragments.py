@@ -111,7 +111,29 @@ INDEXES_ON_ODOO_TABLES = (
     "cobranza_in_payment_partner_index",
     "cobranza_posted_invoice_partner_index",
     "cobranza_draft_invoice_partner_index",
+    "cobranza_order_to_invoice_partner_index",
 )
+
+
+def order_to_invoice(order):
+    """SQL: the sale order ``order`` (alias) is confirmed and Odoo has not marked it fully invoiced."""
+    return SQL(
+        "%s = 'sale' AND %s IS DISTINCT FROM 'invoiced'",
+        SQL.identifier(order, "state"),
+        SQL.identifier(order, "invoice_status"),
+    )
+
+
+def create_order_index(cr):
+    """The partial index of the confirmed orders still to invoice, by invoice address: the credit check
+    reads a customer's orders through it, however many of them were invoiced long ago."""
+    cr.execute(
+        SQL(
+            "CREATE INDEX IF NOT EXISTS cobranza_order_to_invoice_partner_index ON sale_order "
+            "(partner_invoice_id) WHERE %s",
+            order_to_invoice("sale_order"),
+        )
+    )
 
 
 def drop_open_line_indexes(cr):
@@ -443,9 +465,19 @@ def payment_move_fields():
 # ---------------------------------------------------------------------------- companies
 
 
+def company_family_pattern(company):
+    """The LIKE pattern of the ``parent_path`` of ``company``'s root and branches."""
+    return f"{company.root_id.id}/%"
+
+
+def company_family_ids_like(pattern):
+    """SQL: SELECT the ids of the companies whose ``parent_path`` is LIKE ``pattern`` (SQL)."""
+    return SQL("SELECT family.id FROM res_company family WHERE family.parent_path LIKE %s", pattern)
+
+
 def company_family_ids(company):
     """SQL: SELECT the ids of ``company``'s root and branches."""
-    return SQL("SELECT family.id FROM res_company family WHERE family.parent_path LIKE %s", f"{company.root_id.id}/%")
+    return company_family_ids_like(SQL("%s", company_family_pattern(company)))
 
 
 def company_family(company_column, company):

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.tools import format_date
 
+from . import ledger_fragments as ledger
+
 
 class SaleOrder(models.Model):
     _name = "sale.order"
@@ -22,6 +24,10 @@ class SaleOrder(models.Model):
         help="What the collections credit check says about confirming this quotation now.",
     )
     cobranza_credit_message = fields.Text(string="Credit Check", compute="_compute_cobranza_credit_status")
+
+    def init(self):
+        super().init()
+        ledger.create_order_index(self.env.cr)
 
     @api.depends("partner_invoice_id", "amount_total", "currency_id", "company_id", "state")
     def _compute_cobranza_credit_status(self):
