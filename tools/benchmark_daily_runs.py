@@ -10,7 +10,8 @@ Odoo's cron does (call, commit, call again) and prints per run: wall time, SQL t
 records created and peak RSS of the process. Steps: refresh (metrics, segments, statuses, first
 day: profiles created), review (dunning in review mode: plan + create), send (a new day in send
 mode, e-mail only: plan, update and deliver), letters (cost of one printed letter), credit (order
-confirmation: plain / enforcement off / Block, 1 vs 5,000 open invoices), workers (the review run
+confirmation: plain / enforcement off / Block, 1 vs 5,000 open invoices), posting (an invoice posted
+and paid with and without the kept open balances' triggers), workers (the review run
 again, from the first day, by one Odoo process and then by two side by side, as Odoo's prefork server
 runs two cron workers). The databases are dropped unless --keep-db.
 """
@@ -86,7 +87,7 @@ def run_size(odoo_root, pg, customers, lines, steps, keep_db):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000:10000,10000:100000", help="customers:lines,customers:lines")
-    parser.add_argument("--steps", default="refresh,review,send,letters,credit,workers")
+    parser.add_argument("--steps", default="refresh,review,send,letters,credit,posting,workers")
     parser.add_argument("--keep-db", action="store_true")
     options = parser.parse_args()
     odoo_root = dev.find_odoo()

@@ -5,7 +5,6 @@ from odoo.tools import SQL
 
 from ..engine import aging, credit, payment_behaviour
 from . import ledger_fragments as ledger
-from . import planned_once
 
 OpenReceivable = namedtuple("OpenReceivable", "line_id move_id partner_id date_maturity residual")
 DunningLineFacts = namedtuple(
@@ -40,37 +39,6 @@ class ExposureFacts(
     @property
     def exposure(self):
         return credit.exposure(self.receivable_balance, self.draft_invoices, self.uninvoiced_orders)
-
-
-# The credit check's quick reading (``_credit_snapshot``), as a function PostgreSQL plans once per
-# connection: its arguments, and the columns of its rows.
-CREDIT_READING = planned_once.PlannedOnce(
-    "credit_reading",
-    arguments=(
-        ("partners", "integer[]"),
-        ("scope", "integer"),
-        ("family", "text"),
-        ("today", "date"),
-        ("tolerance", "numeric"),
-        ("exclude", "integer[]"),
-        ("limit_fallback", "double precision"),
-    ),
-    columns=(
-        ("partner_id", "integer"),
-        ("balance", "numeric"),
-        ("overdue", "numeric"),
-        ("oldest_due", "date"),
-        ("drafts", "numeric"),
-        ("orders", "json"),
-        ("credit_limit", "double precision"),
-        ("increases", "json"),
-        ("on_hold", "boolean"),
-        ("hold_reason", "text"),
-        ("hold_days", "integer"),
-        ("segment_action", "text"),
-        ("address_ids", "integer[]"),
-    ),
-)
 
 
 CreditTerms = namedtuple("CreditTerms", "limit increases on_hold hold_reason hold_days segment_action")
@@ -171,11 +139,6 @@ class CobranzaReceivableFacts(models.AbstractModel):
         snapshot = self._credit_snapshot(partner_ids, company, today, exclude_move_ids)
         return {partner_id: customer.exposure for partner_id, customer in snapshot.items()}
 
-    def init(self):
-        super().init()
-        # the credit check's quick reading, planned once per connection (see planned_once)
-        CREDIT_READING.create(self.env.cr, self._credit_reading_sql(CREDIT_READING.parameters(), detail=False))
-
     @api.model
     def _credit_snapshot(self, partner_ids, company, today=None, exclude_move_ids=(), detail=True):
         """{commercial partner id: CreditSnapshot} in one query: what the customer owes and will owe,
@@ -186,108 +149,31 @@ class CobranzaReceivableFacts(models.AbstractModel):
         the balance is the one PostgreSQL keeps per address (``ledger_fragments``, kept open
         balances), the oldest overdue line is the first of the customer's lines by due date, and the
         overdue amount, which needs every overdue line, is left out (None): the check reads it only to
-        explain a decision that stops or warns. It runs as a function PostgreSQL planned once for the
-        connection (``planned_once``): planning the statement took longer than running it.
+        explain a decision that stops or warns.
+
+        One statement because the credit check runs inside every order confirmation: each query
+        there is paid by a salesperson waiting at the screen. Planning it is most of its time, and
+        PostgreSQL plans each table a query names against all its indexes (Odoo's invoices have
+        thirty): so the company family, the customers' addresses and their invoices in payment or
+        in draft are read once each (materialized) and reused; the customers are given to each part
+        as an array (planned as one value, not as one more join); each order's invoiced amount is
+        looked up beside it (LATERAL).
         """
         if not partner_ids:
             return {}
         today = today or fields.Date.context_today(self)
         scope = self._scope_company(company)
+        partner_ids = list(partner_ids)
         self._flush_for_facts()  # journal items and entries in full
         self.env["sale.order"].flush_model(
             ["state", "invoice_status", "partner_invoice_id", "company_id", "amount_total", "currency_id"]
         )
         self.env["cobranza.segment"].flush_model(["hold_days", "credit_action"])
         self.env["cobranza.credit.increase"].flush_model(["partner_id", "company_id", "amount", "date_from", "date_to"])
-        values = {
-            "partners": list(partner_ids),
-            "scope": scope.id,
-            "family": ledger.company_family_pattern(scope),
-            "today": today,
-            "tolerance": scope.cobranza_tolerance_amount,
-            "exclude": list(exclude_move_ids),
-            # a limit nobody set for the company is Odoo's default for it (company-dependent field)
-            "limit_fallback": self.env["res.partner"]
-            ._fields["credit_limit"]
-            .get_company_dependent_fallback(self.env["res.partner"].with_company(scope))
-            or 0.0,
-        }
-        function = None if detail else self._credit_reading_function()
-        if function:
-            query = CREDIT_READING.call(function, values)
-        else:
-            query = self._credit_reading_sql(CREDIT_READING.literals(values), detail)
-        company_currency = scope.currency_id
-        rates = {}  # one rate look-up per foreign currency, not per customer
-        result = {}
-        for (
-            partner_id,
-            balance,
-            overdue,
-            oldest_due,
-            drafts,
-            orders,
-            credit_limit,
-            increases,
-            on_hold,
-            hold_reason,
-            hold_days,
-            segment_action,
-            address_ids,
-        ) in self.env.execute_query(query):
-            uninvoiced = 0.0
-            for currency_id, amount in orders or ():
-                if currency_id not in rates:
-                    currency = self.env["res.currency"].browse(currency_id)
-                    rates[currency_id] = (
-                        1.0
-                        if currency == company_currency
-                        else currency._get_conversion_rate(currency, company_currency, company, today)
-                    )
-                uninvoiced += company_currency.round(amount * rates[currency_id])
-            exposure = ExposureFacts(
-                receivable_balance=balance or 0.0,
-                draft_invoices=drafts or 0.0,
-                uninvoiced_orders=uninvoiced,
-                overdue_amount=(overdue or 0.0) if detail else None,
-                oldest_days_overdue=max(0, (today - oldest_due).days) if oldest_due else 0,
-            )
-            terms = CreditTerms(
-                limit=max(credit_limit or 0.0, 0.0),
-                increases=tuple(
-                    credit.Increase(amount, fields.Date.to_date(date_from), fields.Date.to_date(date_to))
-                    for amount, date_from, date_to in sorted(increases or (), key=lambda row: row[1], reverse=True)
-                ),
-                on_hold=bool(on_hold),
-                hold_reason=hold_reason or "",
-                hold_days=hold_days or scope.cobranza_credit_hold_days,
-                segment_action=segment_action if segment_action and segment_action != "company" else None,
-            )
-            result[partner_id] = CreditSnapshot(exposure, terms, tuple(address_ids))
-        return result
-
-    @api.model
-    def _credit_reading_function(self):
-        """The name of the quick reading's function when the database has it, else None (the addon's
-        code is newer than its last upgrade: the statement is then sent as it is)."""
-        cr = self.env.cr
-        name = CREDIT_READING.name(cr, lambda: self._credit_reading_sql(CREDIT_READING.parameters(), detail=False))
-        return name if CREDIT_READING.ready(cr, name) else None
-
-    @api.model
-    def _credit_reading_sql(self, value, detail):
-        """The statement of ``_credit_snapshot``: ``value`` is {argument of CREDIT_READING: SQL} (the
-        function's parameters, or literal values).
-
-        One statement because the credit check runs inside every order confirmation: each query
-        there is paid by a salesperson waiting at the screen. PostgreSQL plans each table a query
-        names against all its indexes (Odoo's invoices have thirty): so the company family, the
-        customers' addresses and their invoices in payment or in draft are read once each
-        (materialized) and reused; the customers are given to each part as an array (planned as one
-        value, not as one more join); each order's invoiced amount is looked up beside it (LATERAL).
-        """
-        return SQL(
-            """
+        Partner = self.env["res.partner"].with_company(scope).sudo()
+        rows = self.env.execute_query(
+            SQL(
+                """
             WITH requested AS MATERIALIZED (
                 SELECT id AS address_id, commercial_partner_id AS partner_id
                   FROM res_partner
@@ -322,7 +208,7 @@ class CobranzaReceivableFacts(models.AbstractModel):
                 SELECT moves.partner_id, SUM(moves.amount_total_signed) AS amount
                   FROM moves
                  WHERE moves.state = 'draft'
-                   AND NOT (moves.id = ANY(%(exclude)s))
+                   %(not_excluded)s
                    AND moves.id NOT IN (SELECT move_id FROM order_drafts)
                  GROUP BY moves.partner_id
             ), pending_orders AS (
@@ -357,21 +243,18 @@ class CobranzaReceivableFacts(models.AbstractModel):
                    AND so.company_id = ANY(ARRAY(SELECT id FROM family))
                  GROUP BY addresses.partner_id, so.currency_id
             )
-            SELECT partner.id::integer,
-                   receivable.balance::numeric, receivable.overdue::numeric, receivable.oldest_due::date,
-                   drafts.amount::numeric,
+            SELECT partner.id,
+                   receivable.balance, receivable.overdue, receivable.oldest_due,
+                   drafts.amount,
                    (SELECT json_agg(json_build_array(orders.currency_id, orders.amount))
                       FROM orders WHERE orders.partner_id = partner.id),
-                   -- Odoo 18 keeps a company-dependent value as {"company id": value}
-                   (COALESCE(partner.credit_limit -> (%(scope)s)::text, to_jsonb(%(limit_fallback)s)) ->> 0)
-                       ::double precision,
+                   %(credit_limit)s,
                    (SELECT json_agg(json_build_array(increase.amount, increase.date_from, increase.date_to))
                       FROM cobranza_credit_increase increase
                      WHERE increase.partner_id = partner.id
                        AND increase.company_id = %(scope)s
                        AND increase.date_to >= %(today)s),
-                   profile.credit_hold::boolean, profile.credit_hold_reason::text, segment.hold_days::integer,
-                   segment.credit_action::text,
+                   profile.credit_hold, profile.credit_hold_reason, segment.hold_days, segment.credit_action,
                    (SELECT array_agg(requested.address_id) FROM requested WHERE requested.partner_id = partner.id)
               FROM res_partner partner
               LEFT JOIN receivable ON receivable.partner_id = partner.id
@@ -381,12 +264,65 @@ class CobranzaReceivableFacts(models.AbstractModel):
               LEFT JOIN cobranza_segment segment ON segment.id = profile.segment_id
              WHERE partner.id = ANY(ARRAY(SELECT partner_id FROM requested))
             """,
-            receivable=self._credit_receivable_sql(value, detail),
-            in_payment=ledger.in_payment("move"),
-            to_invoice=ledger.order_to_invoice("so"),
-            family=ledger.company_family_ids_like(value["family"]),
-            **{name: value[name] for name in ("partners", "scope", "today", "exclude", "limit_fallback")},
+                receivable=self._credit_receivable_sql(scope, today, detail),
+                in_payment=ledger.in_payment("move"),
+                to_invoice=ledger.order_to_invoice("so"),
+                partners=partner_ids,
+                today=today,
+                not_excluded=SQL("AND NOT (moves.id = ANY(%s))", list(exclude_move_ids)) if exclude_move_ids else SQL(),
+                family=ledger.company_family_ids(scope),
+                credit_limit=Partner._field_to_sql("partner", "credit_limit"),
+                scope=scope.id,
+            )
         )
+        company_currency = scope.currency_id
+        rates = {}  # one rate look-up per foreign currency, not per customer
+        result = {}
+        for (
+            partner_id,
+            balance,
+            overdue,
+            oldest_due,
+            drafts,
+            orders,
+            credit_limit,
+            increases,
+            on_hold,
+            hold_reason,
+            hold_days,
+            segment_action,
+            address_ids,
+        ) in rows:
+            uninvoiced = 0.0
+            for currency_id, amount in orders or ():
+                if currency_id not in rates:
+                    currency = self.env["res.currency"].browse(currency_id)
+                    rates[currency_id] = (
+                        1.0
+                        if currency == company_currency
+                        else currency._get_conversion_rate(currency, company_currency, company, today)
+                    )
+                uninvoiced += company_currency.round(amount * rates[currency_id])
+            exposure = ExposureFacts(
+                receivable_balance=balance or 0.0,
+                draft_invoices=drafts or 0.0,
+                uninvoiced_orders=uninvoiced,
+                overdue_amount=(overdue or 0.0) if detail else None,
+                oldest_days_overdue=max(0, (today - oldest_due).days) if oldest_due else 0,
+            )
+            terms = CreditTerms(
+                limit=max(credit_limit or 0.0, 0.0),
+                increases=tuple(
+                    credit.Increase(amount, fields.Date.to_date(date_from), fields.Date.to_date(date_to))
+                    for amount, date_from, date_to in sorted(increases or (), key=lambda row: row[1], reverse=True)
+                ),
+                on_hold=bool(on_hold),
+                hold_reason=hold_reason or "",
+                hold_days=hold_days or scope.cobranza_credit_hold_days,
+                segment_action=segment_action if segment_action and segment_action != "company" else None,
+            )
+            result[partner_id] = CreditSnapshot(exposure, terms, tuple(address_ids))
+        return result
 
     @api.model
     def _rebuild_open_balances(self):
@@ -394,14 +330,14 @@ class CobranzaReceivableFacts(models.AbstractModel):
         return ledger.rebuild_open_balances(self.env.cr)
 
     @api.model
-    def _credit_receivable_sql(self, value, detail):
+    def _credit_receivable_sql(self, scope, today, detail):
         """The body of ``_credit_snapshot``'s ``receivable`` CTE (per customer: balance, overdue,
         oldest_due), reading the CTEs ``addresses``, ``family`` and ``moves`` (see there)."""
         oldest_condition = SQL(
             "aml.amount_residual > %(tolerance)s AND %(due)s < %(today)s",
-            tolerance=value["tolerance"],
+            tolerance=scope.cobranza_tolerance_amount,
             due=ledger.due_date("aml"),
-            today=value["today"],
+            today=today,
         )
         open_line = SQL(
             "aml.partner_id = addresses.id AND %s AND aml.company_id = ANY(ARRAY(SELECT id FROM family))",

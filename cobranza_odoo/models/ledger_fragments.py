@@ -465,19 +465,9 @@ def payment_move_fields():
 # ---------------------------------------------------------------------------- companies
 
 
-def company_family_pattern(company):
-    """The LIKE pattern of the ``parent_path`` of ``company``'s root and branches."""
-    return f"{company.root_id.id}/%"
-
-
-def company_family_ids_like(pattern):
-    """SQL: SELECT the ids of the companies whose ``parent_path`` is LIKE ``pattern`` (SQL)."""
-    return SQL("SELECT family.id FROM res_company family WHERE family.parent_path LIKE %s", pattern)
-
-
 def company_family_ids(company):
     """SQL: SELECT the ids of ``company``'s root and branches."""
-    return company_family_ids_like(SQL("%s", company_family_pattern(company)))
+    return SQL("SELECT family.id FROM res_company family WHERE family.parent_path LIKE %s", f"{company.root_id.id}/%")
 
 
 def company_family(company_column, company):

@@ -1,13 +1,10 @@
 from datetime import datetime, time, timedelta
-from unittest.mock import patch
 
 from freezegun import freeze_time
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
-from odoo.tools import SQL
 
-from ..models import planned_once
 from .common import CobranzaCommon
 
 
@@ -549,64 +546,6 @@ class TestCreditLimit(CobranzaCommon):
         queries(small)  # warm-up
         self.assertEqual(queries(small), queries(big))
         self.assertEqual(big.cobranza_credit_check(0.0)["exposure"], 10_000.0)
-
-    def test_the_check_at_confirmation_reads_through_a_function_planned_once_that_says_what_the_statement_says(
-        self,
-    ):
-        Facts = self.env["cobranza.receivable.facts"]
-        # a customer with every part of the reading: open and overdue lines, a draft invoice, an order
-        # half invoiced, an increase, a hold
-        self._invoice(self.customer, 1_200.0, 40)
-        self._invoice(self.customer_contact, 300.0, 5, post=False)
-        order = self._order(self.customer, 2_000.0, confirm=True)
-        order.order_line.qty_delivered = 1
-        self._order(self.customer, 500.0, confirm=True)
-        self.env["cobranza.credit.increase"].create(
-            {"partner_id": self.customer.id, "amount": 700.0, "reason": "Temporada", "date_to": self.today}
-        )
-        self.customer.write({"cobranza_credit_hold": True, "cobranza_credit_hold_reason": "Cheque devuelto"})
-        # and one whose limit is the company's default (Odoo keeps no value of its own for it)
-        self.env["ir.default"].set("res.partner", "credit_limit", 2_500.0, company_id=self.env.company.id)
-        newcomer = self.env["res.partner"].create({"name": "Cliente Nuevo S.A.S.", "is_company": True})
-        self.assertEqual(newcomer.credit_limit, 2_500.0)
-        partners = [self.customer.id, newcomer.id]
-
-        function = Facts._credit_reading_function()
-        self.assertTrue(function and function.startswith(planned_once.PREFIX))
-        planned = Facts._credit_snapshot(partners, self.env.company, self.today, detail=False)
-        with patch.object(type(Facts), "_credit_reading_function", return_value=None):
-            sent = Facts._credit_snapshot(partners, self.env.company, self.today, detail=False)
-        self.assertEqual(planned, sent)
-        exposure, terms, _addresses = planned[self.customer.id]
-        amounts = (exposure.receivable_balance, exposure.draft_invoices, exposure.uninvoiced_orders)
-        self.assertEqual(amounts, (1_200.0, 300.0, 2_500.0))
-        self.assertEqual((terms.limit, len(terms.increases)), (10_000.0, 1))
-        self.assertEqual((terms.on_hold, terms.hold_reason), (True, "Cheque devuelto"))
-        self.assertEqual(planned[newcomer.id].terms.limit, 2_500.0)
-
-        # a confirmation calls the function: the statement itself is not sent
-        self.customer.cobranza_credit_hold = False
-        self._set_action("block")
-        quotation = self._order(self.customer, 100.0)
-        statements = []
-        execute = type(self.env.cr).execute
-
-        def spy(cursor, query, params=None, log_exceptions=True):
-            statements.append(str(getattr(query, "code", query)))
-            return execute(cursor, query, params, log_exceptions)
-
-        with patch.object(type(self.env.cr), "execute", spy):
-            self._confirm_as(self.salesman, quotation)
-        self.assertEqual(quotation.state, "sale")
-        self.assertTrue(any(function in statement for statement in statements))
-        self.assertFalse(any("requested AS MATERIALIZED" in statement for statement in statements))
-
-        # a database whose addon was not upgraded yet has no such function: the statement is sent instead
-        planned = Facts._credit_snapshot(partners, self.env.company, self.today, detail=False)
-        self.env.cr.execute(SQL("DROP FUNCTION %s", SQL.identifier(function)))
-        planned_once._known.discard((self.env.cr.dbname, function))
-        self.assertIsNone(Facts._credit_reading_function())
-        self.assertEqual(Facts._credit_snapshot(partners, self.env.company, self.today, detail=False), planned)
 
     def test_new_customers_and_quotations_in_forms_show_an_empty_credit_status(self):
         self._set_action("block")
