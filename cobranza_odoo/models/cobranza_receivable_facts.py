@@ -29,9 +29,9 @@ class ExposureFacts(
     """What a customer owes or will owe a company, in company currency (see DESIGN §5 "Credit decision").
 
     receivable_balance: net open receivable (unapplied payments and credit notes are negative);
-    draft_invoices: draft customer invoices that do not come from sale orders;
-    uninvoiced_orders: confirmed orders' total minus what posted invoices already cover
-    (drafts created from an order are counted here, through their order, and only there);
+    draft_invoices: draft customer invoices, from sale orders or not;
+    uninvoiced_orders: confirmed orders' total minus what their invoices (posted, or draft: counted
+    as drafts) already cover; orders Odoo marks fully invoiced are left out;
     overdue_amount / oldest_days_overdue: open amounts past due above the tolerance (the amount is
     None when the reading left it out: see ``_credit_snapshot``'s ``detail``).
     """
@@ -195,51 +195,36 @@ class CobranzaReceivableFacts(models.AbstractModel):
                    AND move.company_id = ANY(ARRAY(SELECT id FROM family))
             ), receivable AS (
                 %(receivable)s
-            ), order_drafts AS MATERIALIZED (
-                -- the customers' draft invoices created from sale orders, and their orders
-                SELECT DISTINCT moves.id AS move_id, sol.order_id
-                  FROM moves
-                  JOIN account_move_line line ON line.move_id = moves.id
-                  JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = line.id
-                  JOIN sale_order_line sol ON sol.id = rel.order_line_id
-                 WHERE moves.state = 'draft'
             ), drafts AS (
-                -- draft customer invoices not created from sale orders (those count through their order)
+                -- draft customer invoices, from orders or not
                 SELECT moves.partner_id, SUM(moves.amount_total_signed) AS amount
                   FROM moves
                  WHERE moves.state = 'draft'
                    %(not_excluded)s
-                   AND moves.id NOT IN (SELECT move_id FROM order_drafts)
                  GROUP BY moves.partner_id
-            ), pending_orders AS (
-                -- the confirmed orders that may still add something: those Odoo has not marked fully
-                -- invoiced (through a partial index: a customer's invoiced orders are never read), and
-                -- those a draft invoice marks so (a draft is not an invoice yet)
-                SELECT so.id
-                  FROM sale_order so
-                  JOIN addresses ON addresses.id = so.partner_invoice_id
-                 WHERE %(to_invoice)s
-                 UNION
-                SELECT order_id FROM order_drafts
             ), orders AS (
-                -- per confirmed order, its total less what posted invoices net of credit notes
-                -- cover, whatever the invoicing policy
+                -- per confirmed order Odoo has not marked fully invoiced (through a partial index: the
+                -- customer's invoiced orders are not read, however many), its total less what its
+                -- invoices net of credit notes cover, whatever the invoicing policy; its draft invoices
+                -- are counted as drafts, so they cover it too
                 SELECT addresses.partner_id, so.currency_id,
                        SUM(GREATEST(so.amount_total - COALESCE(invoiced.amount, 0), 0)) AS amount
-                  FROM pending_orders
-                  JOIN sale_order so ON so.id = pending_orders.id
+                  FROM sale_order so
                   JOIN addresses ON addresses.id = so.partner_invoice_id
                   LEFT JOIN LATERAL (
-                      SELECT SUM(CASE WHEN move.move_type = 'out_refund' THEN -line.price_total
+                      -- (a draft credit note is not counted yet; the states as one IN list: an OR of
+                      -- them turned the plan around on a ledger PostgreSQL has no statistics of yet)
+                      SELECT SUM(CASE WHEN move.state = 'draft' AND move.move_type != 'out_invoice' THEN 0
+                                      WHEN move.move_type = 'out_refund' THEN -line.price_total
                                       ELSE line.price_total END) AS amount
                         FROM sale_order_line sol
                         JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
                         JOIN account_move_line line ON line.id = rel.invoice_line_id
                         JOIN account_move move ON move.id = line.move_id
                        WHERE sol.order_id = so.id
-                         AND move.state = 'posted'
+                         AND move.state IN ('posted', 'draft')
                   ) invoiced ON TRUE
-                 WHERE so.state = 'sale'
+                 WHERE %(to_invoice)s
                    AND so.company_id = ANY(ARRAY(SELECT id FROM family))
                  GROUP BY addresses.partner_id, so.currency_id
             )

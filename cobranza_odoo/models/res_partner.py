@@ -60,7 +60,7 @@ class ResPartner(models.Model):
         compute="_compute_cobranza_credit",
         currency_field="cobranza_currency_id",
         groups=CREDIT_READERS,
-        help="Open receivable (credits deducted) + draft invoices not from orders + confirmed orders not yet invoiced.",
+        help="Open receivable (credits deducted) + draft customer invoices + confirmed orders not yet invoiced.",
     )
     cobranza_credit_available = fields.Monetary(
         string="Available Credit",

@@ -106,28 +106,31 @@ class TestCreditLimit(CobranzaCommon):
         refund.action_post()
         self.assertEqual(self._exposure().uninvoiced_orders, 1_000.0)
 
-    def test_orders_odoo_marks_invoiced_are_not_read_but_one_invoiced_by_a_draft_still_counts(self):
+    def test_orders_odoo_marks_fully_invoiced_are_not_read_and_their_draft_invoices_count_as_drafts(self):
         invoiced = self._order(self.customer, 1_000.0, confirm=True)
         invoiced._create_invoices().action_post()
         drafted = self._order(self.customer, 800.0, confirm=True)
         draft = drafted._create_invoices()
+        partly = self._order(self.customer, 600.0, confirm=True)
+        partly._create_invoices().invoice_line_ids.quantity = 0.5  # half of it, in draft
         self.assertEqual((invoiced.invoice_status, drafted.invoice_status), ("invoiced", "invoiced"))
-        self.assertEqual(draft.state, "draft")
-        for detail in (True, False):
-            exposure = self.Facts._credit_snapshot(self.customer.ids, self.env.company, self.today, detail=detail)[
+        self.assertEqual((draft.state, partly.invoice_status), ("draft", "to invoice"))
+
+        def exposure(detail):
+            return self.Facts._credit_snapshot(self.customer.ids, self.env.company, self.today, detail=detail)[
                 self.customer.id
             ].exposure
-            # the draft counts once, through its order; the posted invoice is receivable
-            self.assertEqual((exposure.uninvoiced_orders, exposure.draft_invoices), (800.0, 0.0))
-            self.assertEqual(exposure.receivable_balance, 1_000.0)
+
+        for detail in (True, False):
+            facts = exposure(detail)
+            # each draft once, as a draft: the part of an order it covers is not counted again
+            self.assertEqual((facts.draft_invoices, facts.uninvoiced_orders), (800.0 + 300.0, 300.0))
+            self.assertEqual((facts.receivable_balance, facts.exposure), (1_000.0, 2_400.0))
         # an order Odoo marks fully invoiced is not read at all (however many a customer has): a total
         # changed behind the ORM's back does not show
-        self.env.cr.execute("UPDATE sale_order SET amount_total = 5000 WHERE id = %s", invoiced.ids)
+        self.env.cr.execute("UPDATE sale_order SET amount_total = 5000 WHERE id = ANY(%s)", [(invoiced | drafted).ids])
         for detail in (True, False):
-            exposure = self.Facts._credit_snapshot(self.customer.ids, self.env.company, self.today, detail=detail)[
-                self.customer.id
-            ].exposure
-            self.assertEqual(exposure.uninvoiced_orders, 800.0)
+            self.assertEqual(exposure(detail).uninvoiced_orders, 300.0)
 
     def test_contacts_and_invoice_addresses_count_for_their_commercial_entity(self):
         shop = self.env["res.partner"].create({"name": "Sucursal Norte", "parent_id": self.customer.id})
