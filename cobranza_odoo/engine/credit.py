@@ -4,7 +4,9 @@ Rules (DESIGN §5 "Credit decision", issue 3), for one customer (commercial part
 company, every amount in company currency:
 
 * Exposure = net receivable balance (unapplied payments and credit notes make it lower) +
-  draft customer invoices not coming from orders + confirmed orders' uninvoiced amount.
+  draft customer invoices + confirmed orders' uninvoiced amount: an order's total less what its
+  invoices cover (posted invoices net of posted credit notes, and draft invoices, which count
+  already as drafts), never below zero.
   The amount being checked comes on top.
 * Limit = the customer's credit limit (0 means *no limit*) + the temporary increases in force
   on the day (``date_from <= today <= date_to``). A customer without limit stays unlimited.
@@ -112,9 +114,30 @@ class CreditDecision:
 
 
 def exposure(receivable_balance, draft_invoices, uninvoiced_orders):
-    """What the customer owes or will owe: net receivable (credits deducted) + draft invoices not
-    from orders + what confirmed orders still have to invoice."""
+    """What the customer owes or will owe: net receivable (credits deducted) + draft invoices + what
+    confirmed orders still have to invoice."""
     return receivable_balance + draft_invoices + uninvoiced_orders
+
+
+def order_line_invoiced(amount_currency, price_subtotal, price_total, state):
+    """What one invoice line linked to an order covers of it (order currency, taxes included).
+
+    An invoice's line covers its total, posted or draft (a draft already counts as a draft invoice).
+    A credit note's line gives its total back once posted; a draft credit note does not count yet.
+    A credit note's line moves the other way than an invoice's: its amount in currency has the sign
+    of its subtotal (Odoo's direction sign). Cancelled lines cover nothing.
+    """
+    if state not in ("posted", "draft"):
+        return 0.0
+    if (amount_currency or 0.0) * (price_subtotal or 0.0) <= 0:
+        return price_total or 0.0
+    return -(price_total or 0.0) if state == "posted" else 0.0
+
+
+def order_uninvoiced(order_total, invoiced_lines):
+    """What a confirmed order still adds to the exposure: its total less what its invoice lines cover
+    (``order_line_invoiced`` of each), never below zero."""
+    return max(order_total - sum(invoiced_lines), 0.0)
 
 
 def validate_limit(limit):

@@ -156,8 +156,8 @@ class CobranzaReceivableFacts(models.AbstractModel):
         PostgreSQL plans each table a query names against all its indexes (Odoo's invoices have
         thirty): so the company family, the customers' addresses and their invoices in payment or
         in draft are read once each (materialized) and reused; the customers are given to each part
-        as an array (planned as one value, not as one more join); each order's invoiced amount is
-        looked up beside it (LATERAL).
+        as an array (planned as one value, not as one more join); each order's uninvoiced amount is
+        kept with the order (its invoice lines are not joined here).
         """
         if not partner_ids:
             return {}
@@ -166,7 +166,7 @@ class CobranzaReceivableFacts(models.AbstractModel):
         partner_ids = list(partner_ids)
         self._flush_for_facts()  # journal items and entries in full
         self.env["sale.order"].flush_model(
-            ["state", "invoice_status", "partner_invoice_id", "company_id", "amount_total", "currency_id"]
+            ["state", "invoice_status", "partner_invoice_id", "company_id", "cobranza_uninvoiced_amount", "currency_id"]
         )
         self.env["cobranza.segment"].flush_model(["hold_days", "credit_action"])
         self.env["cobranza.credit.increase"].flush_model(["partner_id", "company_id", "amount", "date_from", "date_to"])
@@ -203,29 +203,12 @@ class CobranzaReceivableFacts(models.AbstractModel):
                    %(not_excluded)s
                  GROUP BY moves.partner_id
             ), orders AS (
-                -- per confirmed order Odoo has not marked fully invoiced (through a partial index: the
-                -- customer's invoiced orders are not read, however many), its total less what its
-                -- invoices net of credit notes cover, whatever the invoicing policy; its draft invoices
-                -- are counted as drafts, so they cover it too
-                SELECT addresses.partner_id, so.currency_id,
-                       SUM(GREATEST(so.amount_total - COALESCE(invoiced.amount, 0), 0)) AS amount
+                -- the confirmed orders Odoo has not marked fully invoiced (a partial index: the customer's
+                -- invoiced orders are not read, however many), each with what it still adds (kept with
+                -- the order: see sale.order's cobranza_uninvoiced_amount)
+                SELECT addresses.partner_id, so.currency_id, SUM(so.cobranza_uninvoiced_amount) AS amount
                   FROM sale_order so
                   JOIN addresses ON addresses.id = so.partner_invoice_id
-                  LEFT JOIN LATERAL (
-                      -- A credit note's line moves the other way than an invoice's: its amount in
-                      -- currency has the sign of its subtotal (Odoo's direction sign), so its entry need
-                      -- not be read (planning one more table of thirty indexes costs more than reading
-                      -- it). A draft credit note is not counted yet. The states as one IN list: an OR of
-                      -- them turned the plan around on a ledger PostgreSQL has no statistics of yet.
-                      SELECT SUM(CASE WHEN line.amount_currency * line.price_subtotal <= 0 THEN line.price_total
-                                      WHEN line.parent_state = 'posted' THEN -line.price_total
-                                      ELSE 0 END) AS amount
-                        FROM sale_order_line sol
-                        JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
-                        JOIN account_move_line line ON line.id = rel.invoice_line_id
-                       WHERE sol.order_id = so.id
-                         AND line.parent_state IN ('posted', 'draft')
-                  ) invoiced ON TRUE
                  WHERE %(to_invoice)s
                    AND so.company_id = ANY(ARRAY(SELECT id FROM family))
                  GROUP BY addresses.partner_id, so.currency_id

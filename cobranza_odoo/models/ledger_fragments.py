@@ -136,6 +136,31 @@ def create_order_index(cr):
     )
 
 
+def fill_order_uninvoiced_amounts(cr):
+    """Fill ``sale_order.cobranza_uninvoiced_amount`` from the ledger when the column is created (the same
+    rule as ``engine.credit.order_line_invoiced``/``order_uninvoiced``): orders not to invoice get 0."""
+    cr.execute(
+        SQL(
+            """
+        UPDATE sale_order so
+           SET cobranza_uninvoiced_amount = CASE WHEN %(to_invoice)s
+                   THEN GREATEST(so.amount_total - COALESCE((
+                       SELECT SUM(CASE WHEN COALESCE(line.amount_currency, 0) * COALESCE(line.price_subtotal, 0) <= 0
+                                       THEN line.price_total
+                                       WHEN line.parent_state = 'posted' THEN -line.price_total
+                                       ELSE 0 END)
+                         FROM sale_order_line sol
+                         JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
+                         JOIN account_move_line line ON line.id = rel.invoice_line_id
+                        WHERE sol.order_id = so.id
+                          AND line.parent_state IN ('posted', 'draft')), 0), 0)
+                   ELSE 0 END
+        """,
+            to_invoice=order_to_invoice("so"),
+        )
+    )
+
+
 def drop_open_line_indexes(cr):
     """Remove the indexes of ``create_open_line_indexes`` (when the addon is uninstalled: every write of a
     journal item or invoice would keep paying for them)."""

@@ -5,6 +5,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from ..models import ledger_fragments
 from .common import CobranzaCommon
 
 
@@ -132,6 +133,44 @@ class TestCreditLimit(CobranzaCommon):
         self.env.cr.execute("UPDATE sale_order SET amount_total = 5000 WHERE id = ANY(%s)", [(invoiced | drafted).ids])
         for detail in (True, False):
             self.assertEqual(exposure(detail).uninvoiced_orders, 300.0)
+
+    def test_each_order_keeps_what_it_still_adds_and_the_install_fill_agrees(self):
+        order = self._order(self.customer, 1_000.0)
+        self.assertEqual(order.cobranza_uninvoiced_amount, 0.0, "a quotation adds nothing yet")
+        order.action_confirm()
+        self.assertEqual(order.cobranza_uninvoiced_amount, 1_000.0)
+        invoice = order._create_invoices()
+        invoice.invoice_line_ids.quantity = 0.4
+        self.assertEqual(order.cobranza_uninvoiced_amount, 600.0, "a draft invoice covers its part already")
+        invoice.action_post()
+        self.assertEqual(order.cobranza_uninvoiced_amount, 600.0)
+        refund = invoice._reverse_moves()
+        self.assertEqual(order.cobranza_uninvoiced_amount, 600.0, "a draft credit note does not count yet")
+        refund.action_post()
+        self.assertEqual(order.cobranza_uninvoiced_amount, 1_000.0)
+        second = order._create_invoices()
+        self.assertEqual(order.cobranza_uninvoiced_amount, 0.0)
+        second.button_cancel()
+        self.assertEqual(order.cobranza_uninvoiced_amount, 1_000.0, "a cancelled invoice covers nothing")
+        order.order_line = [
+            Command.create(
+                {"product_id": self.product_plain.id, "product_uom_qty": 1, "price_unit": 250.0, "tax_id": []}
+            )
+        ]
+        self.assertEqual(order.cobranza_uninvoiced_amount, 1_250.0)
+        self.assertEqual(self._exposure().uninvoiced_orders, 1_250.0)
+        # what installing the addon on a database with orders writes, in one statement, is what the
+        # ORM computes
+        other = self._order(self.customer, 700.0, confirm=True)
+        other._create_invoices().invoice_line_ids.quantity = 0.5
+        orders = order | other | self._order(self.customer, 90.0)
+        expected = orders.mapped("cobranza_uninvoiced_amount")
+        self.assertEqual(expected, [1_250.0, 350.0, 0.0])
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE sale_order SET cobranza_uninvoiced_amount = NULL WHERE id = ANY(%s)", [orders.ids])
+        ledger_fragments.fill_order_uninvoiced_amounts(self.env.cr)
+        orders.invalidate_recordset(["cobranza_uninvoiced_amount"])
+        self.assertEqual(orders.mapped("cobranza_uninvoiced_amount"), expected)
 
     def test_contacts_and_invoice_addresses_count_for_their_commercial_entity(self):
         shop = self.env["res.partner"].create({"name": "Sucursal Norte", "parent_id": self.customer.id})

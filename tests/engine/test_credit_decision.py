@@ -197,3 +197,23 @@ def test_the_segment_setting_replaces_the_company_setting():
     lenient_segment = facts(segment_action="none")
     assert credit.decide(lenient_segment, 5_000.0, TODAY, action="block").outcome == "allow"
     assert credit.decide(facts(), 5_000.0, TODAY, action="warn").outcome == "warn"
+
+
+def test_an_invoice_line_covers_its_order_posted_or_draft_and_a_cancelled_one_nothing():
+    # an invoice's line: credit in the ledger (negative amount in currency), positive subtotal
+    assert credit.order_line_invoiced(-115.0, 100.0, 115.0, "posted") == 115.0
+    assert credit.order_line_invoiced(-115.0, 100.0, 115.0, "draft") == 115.0
+    assert credit.order_line_invoiced(-115.0, 100.0, 115.0, "cancel") == 0.0
+
+
+def test_a_credit_note_line_gives_its_order_back_once_posted_only():
+    # a credit note's line: debit (positive amount in currency), positive subtotal
+    assert credit.order_line_invoiced(115.0, 100.0, 115.0, "posted") == -115.0
+    assert credit.order_line_invoiced(115.0, 100.0, 115.0, "draft") == 0.0
+
+
+def test_an_order_uninvoiced_amount_is_its_total_less_what_is_covered_never_below_zero():
+    assert credit.order_uninvoiced(1_000.0, [300.0, 200.0]) == 500.0
+    assert credit.order_uninvoiced(1_000.0, [1_000.0, -400.0]) == 400.0
+    assert credit.order_uninvoiced(1_000.0, [1_200.0]) == 0.0
+    assert credit.order_uninvoiced(1_000.0, []) == 1_000.0
