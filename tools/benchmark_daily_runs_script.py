@@ -18,7 +18,7 @@ from odoo.tools import SQL
 env = globals()["env"]  # given by odoo shell
 CUSTOMERS = int(os.environ["BENCH_CUSTOMERS"])
 LINES = int(os.environ["BENCH_LINES"])
-CREDIT_ROUNDS = int(os.environ.get("BENCH_CREDIT_ROUNDS", "15"))  # confirmations per mode and customer
+CREDIT_ROUNDS = int(os.environ.get("BENCH_CREDIT_ROUNDS", "100"))  # confirmations per mode and customer
 STEPS = os.environ.get("BENCH_STEPS", "refresh,review,send,letters,credit,posting,workers").split(",")
 BIG_CUSTOMER_LINES = min(int(os.environ.get("BENCH_BIG_CUSTOMER_LINES", "5000")), LINES // 4)
 
