@@ -143,7 +143,10 @@ class TestContactRules(CobranzaCommon):
                 "tz": "America/Bogota",
             }
         )
-        self.Profile._get_profiles(other).consent_ids = [Command.create({"channel": "email", "source": "contract"})]
+        self.Profile._get_profiles(other).consent_ids = [
+            # Dated before the run: the default (today) would postdate a run frozen on 1 December.
+            Command.create({"channel": "email", "date_from": date(2026, 1, 1), "source": "contract"})
+        ]
         self._invoice_on(other, date(2026, 10, 20))
         self.env.company.cobranza_contact_rules_all_customers = True
         self.assertEqual(self._run_at(TUESDAY_20H_BOGOTA, other).state, "deferred")
